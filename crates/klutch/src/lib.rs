@@ -1,0 +1,7 @@
+//! The Klutch domain: typed `klutch.anynines.com` kinds, the bind wire types, and the
+//! CRD schema module (structural validation, defaulting, pruning and CEL rules) shared by
+//! the sandbox's API server and by claim validation in the cockpit.
+//!
+//! Pure logic: no sockets, no terminal.
+
+pub mod schema;
