@@ -1,1 +1,16 @@
-fn main() {}
+//! klutch-tui: parse the command line, set up logging, dispatch.
+
+mod cli;
+
+use clap::{CommandFactory, Parser};
+
+fn main() -> std::process::ExitCode {
+    let cli = cli::Cli::parse();
+    match cli.command {
+        Some(cli::Command::Completions { shell }) => {
+            clap_complete::generate(shell, &mut cli::Cli::command(), "klutch-tui", &mut std::io::stdout());
+            std::process::ExitCode::SUCCESS
+        }
+        Some(cli::Command::Sandbox(_)) | None => std::process::ExitCode::from(1),
+    }
+}
