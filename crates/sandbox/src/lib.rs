@@ -2,3 +2,5 @@
 //! served over HTTPS, and the Klutch Control Plane around them.
 //!
 //! Knows nothing of the TUI; depends only on the `klutch` domain crate.
+
+pub mod oidc;
