@@ -4,4 +4,5 @@
 //!
 //! Pure logic: no sockets, no terminal.
 
+pub mod bind;
 pub mod schema;

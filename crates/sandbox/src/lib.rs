@@ -4,6 +4,7 @@
 //! Knows nothing of the TUI; depends only on the `klutch` domain crate.
 
 pub mod apiserver;
+pub mod oidc;
 mod kubeconfig;
 mod state;
 pub mod tls;
