@@ -4,4 +4,5 @@
 //!
 //! Pure logic: no sockets, no terminal.
 
+pub mod claims;
 pub mod schema;
