@@ -224,7 +224,9 @@ fn claim_version(
             open_api_v3_schema: Some(claim_schema(xrd_schema, delete_policy)),
         }),
         subresources: Some(CustomResourceSubresources {
-            status: Some(CustomResourceSubresourceStatus(Default::default())),
+            status: Some(CustomResourceSubresourceStatus(Value::Object(
+                Default::default(),
+            ))),
             scale: None,
         }),
         selectable_fields: None,
