@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)]
 //! Helpers shared by the integration tests: fixture paths, YAML loading and the API server's
 //! write pipeline (drop status on create, prune, default, validate).
 #![allow(dead_code)]
@@ -66,4 +67,25 @@ pub fn update(schema: &Schema, old: &Value, obj: &Value) -> Outcome {
 
 pub fn messages(errors: &[FieldError]) -> Vec<String> {
     errors.iter().map(ToString::to_string).collect()
+}
+
+/// A schema whose root declares `spec` with the given schema.
+pub fn spec_schema(spec: Value) -> Schema {
+    Schema::from_value(&serde_json::json!({
+        "type": "object",
+        "properties": {
+            "apiVersion": {"type": "string"},
+            "kind": {"type": "string"},
+            "metadata": {"type": "object"},
+            "spec": spec,
+        },
+    }))
+    .unwrap()
+}
+
+/// The messages of validating (a create) `{"spec": value}` against `spec_schema(spec)`.
+pub fn spec_errors(spec: Value, value: Value) -> Vec<String> {
+    let schema = spec_schema(spec);
+    let obj = serde_json::json!({"apiVersion": "x/v1", "kind": "X", "metadata": {"name": "x"}, "spec": value});
+    messages(&schema.validate(&obj, None))
 }
