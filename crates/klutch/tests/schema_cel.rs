@@ -319,3 +319,42 @@ fn failing_rules_on_unchanged_values_ratchet_into_warnings() {
         ]
     );
 }
+
+#[test]
+fn fields_selected_from_self_must_be_declared() {
+    let compile = |schema: Value| {
+        Schema::from_value(&schema)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
+    let spec = |rule: &str| {
+        json!({"type": "object", "properties": {"spec": {
+            "type": "object",
+            "properties": {"plan": {"type": "string"}, "namespace": {"type": "string"},
+                "labels": {"type": "object", "additionalProperties": {"type": "string"}}},
+            "x-kubernetes-validations": [{"rule": rule}],
+        }}})
+    };
+    assert_eq!(
+        compile(spec("self.plan == 'a' && self.__namespace__ == 'b'")),
+        Ok(())
+    );
+    assert_eq!(compile(spec("has(self.labels.anything)")), Ok(()));
+    let err = compile(spec("has(self.plna)")).unwrap_err();
+    assert!(err.contains("undefined field 'plna'"), "{err}");
+    let err = compile(spec("self.namespace == 'x'")).unwrap_err();
+    assert!(err.contains("undefined field 'namespace'"), "{err}");
+    // Comprehension variables are not checked.
+    assert_eq!(compile(spec("self.labels.all(k, k.size() > 0)")), Ok(()));
+
+    let root = |rule: &str| {
+        json!({"type": "object", "properties": {"metadata": {"type": "object"}, "spec": {"type": "object"}},
+            "x-kubernetes-validations": [{"rule": rule}]})
+    };
+    assert_eq!(
+        compile(root("self.metadata.name == 'a' && self.kind == 'X'")),
+        Ok(())
+    );
+    let err = compile(root("self.metadata.namespace == 'a'")).unwrap_err();
+    assert!(err.contains("undefined field 'namespace'"), "{err}");
+}

@@ -261,7 +261,14 @@ impl Node {
             node.default = Some(d);
         }
         if let Some(rules) = &props.x_kubernetes_validations {
-            node.rules = cel::compile_rules(rules, &node, path, place == Place::Root, env)?;
+            node.rules = cel::compile_rules(
+                rules,
+                &node,
+                path,
+                place == Place::Root,
+                place != Place::Nested,
+                env,
+            )?;
         }
         node.rules_below = !node.rules.is_empty() || node.children().any(|c| c.rules_below);
         node.defaults_below = node.default.is_some()

@@ -82,11 +82,14 @@ impl Rule {
     }
 }
 
+/// Compiles a node's rules; `typed` is false for rules inside `allOf`/`anyOf`/… branches,
+/// whose node carries no type information to check field names against.
 pub(crate) fn compile_rules(
     rules: &[ValidationRule],
     node: &Node,
     path: &str,
-    _root: bool,
+    root: bool,
+    typed: bool,
     env: &Environment,
 ) -> Result<Vec<Rule>, SchemaError> {
     let mut out = Vec::with_capacity(rules.len());
@@ -103,7 +106,12 @@ pub(crate) fn compile_rules(
             .env
             .compile(&r.rule)
             .map_err(|e| err(format!("compilation failed: {e}")))?;
-        let facts = check::check(program.expression())
+        let self_type = check::SelfType {
+            node: typed.then_some(node),
+            root,
+            old_self_typed: !r.optional_old_self.unwrap_or(false),
+        };
+        let facts = check::check(program.expression(), &self_type)
             .map_err(|e| err(format!("compilation failed: {e}")))?;
         let message_expression = match r.message_expression.as_deref().filter(|m| !m.is_empty()) {
             Some(src) => {
@@ -111,7 +119,7 @@ pub(crate) fn compile_rules(
                     .env
                     .compile(src)
                     .map_err(|e| err(format!("messageExpression compilation failed: {e}")))?;
-                check::check(p.expression())
+                check::check(p.expression(), &self_type)
                     .map_err(|e| err(format!("messageExpression compilation failed: {e}")))?;
                 Some(p)
             }
