@@ -358,3 +358,19 @@ fn fields_selected_from_self_must_be_declared() {
     let err = compile(root("self.metadata.namespace == 'a'")).unwrap_err();
     assert!(err.contains("undefined field 'namespace'"), "{err}");
 }
+
+#[test]
+fn null_fields_of_objects_read_as_absent() {
+    let spec = with_rules(
+        json!({"type": "object", "properties": {"opt": {"type": "string", "nullable": true}}}),
+        json!([{"rule": "!has(self.opt)", "message": "opt is set"}]),
+    );
+    assert_eq!(
+        spec_errors(spec.clone(), json!({"opt": null})),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        spec_errors(spec, json!({"opt": "x"})),
+        vec!["spec: Invalid value: \"object\": opt is set"]
+    );
+}

@@ -142,6 +142,10 @@ fn object<'v>(data: &'v Value, node: &Node, root: bool) -> Result<Boxed<'v>, Str
                 let (Some((k, v)), Some(escaped)) = (map.get_key_value(name), escape(name)) else {
                     continue;
                 };
+                // A null in an object with properties reads as an absent field.
+                if v.is_null() {
+                    continue;
+                }
                 out.insert(key(k, escaped), to_val(v, prop, prop.embedded)?);
             }
         }
