@@ -420,6 +420,8 @@ mod tests {
             (Format::DateTime, "2026-02-30T09:00:03Z", false),
             (Format::DateTime, "2026-06-10T24:00:00Z", false),
             (Format::DateTime, "yesterday", false),
+            (Format::DateTime, "2026-06-10T09:00:00é5Z", true),
+            (Format::DateTime, "2026-06-10T09:00:00éZ", false),
             (Format::Date, "2024-02-29", true),
             (Format::Date, "2023-02-29", false),
             (Format::Uuid, "123e4567-e89b-12d3-a456-426614174000", true),

@@ -55,14 +55,19 @@ pub(super) fn is_date_time(s: &str) -> bool {
     }
     let mut rest = &time[8..];
     // `(.[0-9]+)?`: any one character, then digits.
-    if !rest.is_empty() && !rest.starts_with('z') && !rest.starts_with(['+', '-']) {
-        let digits = rest[1..]
+    if let Some(first) = rest.chars().next()
+        && first != 'z'
+        && first != '+'
+        && first != '-'
+    {
+        let after = &rest[first.len_utf8()..];
+        let digits = after
             .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(rest.len() - 1);
+            .unwrap_or(after.len());
         if digits == 0 {
             return false;
         }
-        rest = &rest[1 + digits..];
+        rest = &after[digits..];
     }
     match rest.as_bytes() {
         [b'z'] => true,
