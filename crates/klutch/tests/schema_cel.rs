@@ -162,6 +162,7 @@ fn values_are_typed_by_the_schema() {
         {"rule": "self.labels['app'] == 'web' && self.labels.all(k, k.size() > 0)", "message": "map"},
         {"rule": "self.l.exists(x, x == 2) && self.l.all(x, x > 0) && 3 in self.l", "message": "list"},
         {"rule": "self.free.x == 1", "message": "preserved"},
+        {"rule": "type(self.__namespace__) == string && type(self.l) == list && type(self.labels) == map", "message": "type()"},
     ]);
     let spec = with_rules(
         json!({"type": "object", "properties": {

@@ -51,11 +51,14 @@ fn validate_inner(node: &Node, data: &Value, path: &Path, corr: Corr) -> Res {
     if let Value::String(s) = data {
         res.merge(string_check(node, s, path));
         res.matches += 1;
-        if let (Some(format), Some(raw)) = (node.format, &node.raw_format) {
+        if let (Some(format), Some(format_name)) = (node.format, &node.raw_format) {
             if !format.validates(s) {
                 let name = path.openapi();
-                let msg = format!("{name} in body must be of type {raw}: {}", gofmt::quote(s));
-                res.add(raw_err(Code::InvalidType, name, Some(data.clone()), msg));
+                let msg = format!(
+                    "{name} in body must be of type {format_name}: {}",
+                    gofmt::quote(s)
+                );
+                res.add(raw(Code::InvalidType, name, Some(data.clone()), msg));
             }
             res.matches += 1;
         }
@@ -76,10 +79,6 @@ fn validate_inner(node: &Node, data: &Value, path: &Path, corr: Corr) -> Res {
     }
     res.matches += 1;
     res
-}
-
-fn raw_err(code: Code, name: String, value: Option<Value>, message: String) -> RawErr {
-    raw(code, name, value, message)
 }
 
 fn applies_type(node: &Node) -> bool {
