@@ -16,7 +16,39 @@
 //!   stays accepted (CEL failures on it become warnings).
 //!
 //! The object's own `metadata` is the caller's: only what the schema declares for it (a
-//! name's maxLength…) is validated here, and it is never pruned.
+//! name's maxLength…) is validated here, and it is never pruned. So is the status subresource:
+//! on a create the caller drops `status`, on an update of the main resource it puts the old
+//! `status` back, before calling these (the strategy's `PrepareForCreate/Update`).
+//!
+//! A typical write, as the API server orders it:
+//!
+//! ```
+//! use klutch::schema::{Operation, Schema};
+//! use serde_json::json;
+//!
+//! let schema = Schema::from_value(&json!({
+//!     "type": "object",
+//!     "properties": {"spec": {"type": "object", "properties": {
+//!         "size": {"type": "integer", "minimum": 1, "default": 1},
+//!     }}},
+//! }))?;
+//! let mut obj = json!({"apiVersion": "example.com/v1", "kind": "Widget",
+//!     "metadata": {"name": "w"}, "spec": {"size": 0, "colour": "red"}});
+//! // fieldValidation=Strict refuses what pruning would drop.
+//! assert_eq!(schema.unknown_fields(&obj), ["spec.colour"]);
+//! schema.prune(&mut obj);
+//! schema.apply_defaults(&mut obj);
+//! let outcome = schema.check(&obj, Operation::Create);
+//! assert_eq!(
+//!     outcome.errors[0].to_string(),
+//!     "spec.size: Invalid value: 0: spec.size in body should be greater than or equal to 1"
+//! );
+//! # Ok::<(), klutch::schema::SchemaError>(())
+//! ```
+//!
+//! Not modelled: CEL cost budgets, the `url`/`quantity`/`ip`/`cidr`/authorizer CEL libraries,
+//! order-insensitive CEL equality of list-type sets and maps, and checks of the CRD itself
+//! beyond what compiling needs (rules, patterns, `fieldPath`, `reason`).
 
 mod cel;
 mod defaults;
