@@ -566,3 +566,15 @@ fn xrd_without_claim_names_or_with_conflicting_names_is_refused() {
     let err = klutch::claims::crd_from_xrd(&xrd).unwrap_err().to_string();
     assert!(err.contains("missing names"), "{err}");
 }
+
+#[test]
+fn parameters_the_broker_refuses_pass_the_api_server() {
+    // `postgresql-claim-with-parameters-invalid.yaml` sets `archiveTimeout: 5`; upstream's
+    // comment says the minimum "depends on platform configuration": the XRD declares only
+    // `type: integer`, so the API server accepts it and the a9s broker refuses it later.
+    let schemas = claim_schemas();
+    let claim = yaml("claims/e2e/postgresql-claim-with-parameters-invalid.yaml");
+    let (stored, outcome) = create(&schemas["PostgresqlInstance"], &claim);
+    assert!(outcome.is_valid(), "{:?}", outcome.errors);
+    assert_eq!(stored["spec"]["parameters"]["archiveTimeout"], json!(5));
+}
