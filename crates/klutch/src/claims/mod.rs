@@ -5,6 +5,10 @@
 //! for `spec` and `status` (their `x-kubernetes-validations` included) merged into Crossplane's
 //! base schema and claim envelope, and the claim printer columns after the XRD's own.
 //!
+//! Like Crossplane, only `spec` and `status` are taken from the XRD's schema (their
+//! properties, required lists, rules, `oneOf` and descriptions); keys the CRD schema does not
+//! know (the fixtures' `supported:` anchors) are dropped.
+//!
 //! As in Crossplane, `defaultCompositionRef` is not a schema default (Crossplane picks the
 //! composition when it reconciles the claim), while `defaultCompositeDeletePolicy` is the
 //! default of `spec.compositeDeletePolicy`. The result is a typed k8s-openapi
