@@ -5,4 +5,5 @@
 //! Pure logic: no sockets, no terminal.
 
 pub mod bind;
+pub mod claims;
 pub mod schema;
