@@ -1,0 +1,7 @@
+//! klutch-tui as a library: the cockpit (`tui`), cluster access (`cluster`) and the config
+//! file (`config`). The binary in `main.rs` parses the command line and calls into it; the
+//! benchmarks use it directly.
+
+pub mod cluster;
+pub mod config;
+pub mod tui;
