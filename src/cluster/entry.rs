@@ -189,3 +189,25 @@ mod tests {
         assert_eq!(e.status.message.as_deref(), Some("Backup has failed"));
     }
 }
+
+/// Entries for tests of code that reads the store.
+#[cfg(test)]
+pub mod tests_support {
+    use super::*;
+
+    /// A claim-like entry with a status and no object body.
+    pub fn sample(cluster: ClusterId, ns: &str, kind: &str, name: &str) -> Entry {
+        let obj: DynamicObject = serde_json::from_value(serde_json::json!({
+            "apiVersion": "anynines.com/v1",
+            "kind": kind,
+            "metadata": {"name": name, "namespace": ns,
+                         "creationTimestamp": "2026-06-10T09:00:00Z"},
+            "spec": {"service": "a9s-postgresql15", "plan": "postgresql-single-small"},
+            "status": {"conditions": [
+                {"type": "Ready", "status": "True", "reason": "Available",
+                 "lastTransitionTime": "2026-06-10T09:04:00Z"}]}
+        }))
+        .unwrap_or_else(|e| panic!("sample object: {e}"));
+        Entry::from_object(obj, Category::Claim, cluster, kind, "anynines.com/v1")
+    }
+}

@@ -1,0 +1,32 @@
+//! The tab line: one tab per view (numbered as their keys), the program name on the right
+//! when there is room.
+
+use super::Ctx;
+use crate::tui::layout;
+use crate::tui::theme::Slot;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+/// Draw the tabs.
+pub fn draw(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
+    let t = ctx.theme;
+    let right = area.x + area.width;
+    let mut end = area.x;
+    for (view, label, x, width) in layout::tabs(area.x) {
+        if x + width > right {
+            break;
+        }
+        let slot = if view == ctx.state.view {
+            Slot::TabActive
+        } else {
+            Slot::TabInactive
+        };
+        buf.set_stringn(x, area.y, &label, usize::from(width), t.style(slot));
+        end = x + width;
+    }
+    let name = "klutch-tui";
+    let len = name.len() as u16;
+    if right >= end + len + 2 {
+        buf.set_string(right - len - 1, area.y, name, t.style(Slot::Title));
+    }
+}
