@@ -98,7 +98,7 @@ pub fn tabs(x: u16) -> Vec<(Category, String, u16, u16)> {
         let label = format!(" {} {} ", i + 1, tab_title(*view));
         let width = label.chars().count() as u16;
         out.push((*view, label, col, width));
-        col += width + 1;
+        col += width;
     }
     out
 }

@@ -8,3 +8,6 @@ pub mod layout;
 pub mod state;
 pub mod theme;
 pub mod views;
+
+#[cfg(test)]
+pub(crate) mod testing;

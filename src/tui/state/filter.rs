@@ -1,6 +1,6 @@
 //! The `/` filter: a plain text is a case-insensitive substring of namespace/name, kind,
-//! cluster, status and columns; a text with a selector operator (`=`, `!=`, ` in (`,
-//! ` notin (`, `!key`) is a label selector as kubectl's `-l` takes it, matched by kube's
+//! cluster, status and columns; a text with a selector operator (`=`, `!=`, ` in `,
+//! ` notin `, `!key`) is a label selector as kubectl's `-l` takes it, matched by kube's
 //! own selector logic.
 
 use crate::cluster::Entry;
@@ -45,8 +45,8 @@ impl Filter {
 
 fn looks_like_selector(text: &str) -> bool {
     text.contains('=')
-        || text.contains(" in (")
-        || text.contains(" notin (")
+        || text.contains(" in ")
+        || text.contains(" notin ")
         || text.starts_with('!')
 }
 

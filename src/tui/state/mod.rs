@@ -7,6 +7,9 @@ pub mod filter;
 pub mod rows;
 pub mod update;
 
+#[cfg(test)]
+mod update_tests;
+
 use crate::cluster::store::Level;
 use crate::cluster::{Category, RowKey};
 use detail::Detail;

@@ -3,7 +3,6 @@
 
 use super::Ctx;
 use crate::cluster::{ClusterId, ClusterState, Fetch, Health};
-use crate::tui::state::Access;
 use crate::tui::theme::Slot;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -65,9 +64,6 @@ fn line<'a>(ctx: &Ctx<'_>, id: ClusterId, c: &'a ClusterState) -> Line<'a> {
             Fetch::Loading => {}
         }
         spans.push(Span::styled(format!("  {}", c.server), t.style(Slot::Dim)));
-    }
-    if id == ClusterId::App && ctx.state.access == Access::ReadOnly {
-        spans.push(Span::styled("  [read-only]", t.style(Slot::HealthWarn)));
     }
     Line::from(spans)
 }

@@ -52,4 +52,4 @@ pub fn draw(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
 }
 
 #[cfg(test)]
-mod snapshots;
+mod snapshot_tests;

@@ -1,8 +1,9 @@
 //! The tab line: one tab per view (numbered as their keys), the program name on the right
-//! when there is room.
+//! (or `read-only`) when there is room.
 
 use super::Ctx;
 use crate::tui::layout;
+use crate::tui::state::Access;
 use crate::tui::theme::Slot;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -24,9 +25,12 @@ pub fn draw(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
         buf.set_stringn(x, area.y, &label, usize::from(width), t.style(slot));
         end = x + width;
     }
-    let name = "klutch-tui";
+    let (name, slot) = match ctx.state.access {
+        Access::ReadOnly => ("read-only", Slot::HealthWarn),
+        Access::ReadWrite => ("klutch-tui", Slot::Title),
+    };
     let len = name.len() as u16;
-    if right >= end + len + 2 {
-        buf.set_string(right - len - 1, area.y, name, t.style(Slot::Title));
+    if right >= end + len + 1 {
+        buf.set_string(right - len - 1, area.y, name, t.style(slot));
     }
 }
