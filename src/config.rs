@@ -129,7 +129,11 @@ pub fn load(
     let mut theme = match Theme::load(theme_name, Some(themes_dir)) {
         Ok(t) => t,
         Err(errors) => {
-            problems.extend(errors.iter().map(|e| format!("{e}; using the default theme")));
+            problems.extend(
+                errors
+                    .iter()
+                    .map(|e| format!("{e}; using the default theme")),
+            );
             Theme::default_theme()
         }
     };
@@ -191,15 +195,23 @@ mod tests {
     #[test]
     fn the_file_overrides_theme_styles_keys_and_contexts() {
         let s = settings(
-            Some("theme: light\nstyles:\n  selected: { bg: red }\nkeys:\n  quit: x\n  help: [h, f1]\ncp-context: cp\n"),
+            Some(
+                "theme: light\nstyles:\n  selected: { bg: red }\nkeys:\n  quit: x\n  help: [h, f1]\ncp-context: cp\n",
+            ),
             None,
             None,
         );
         assert!(s.problems.is_empty(), "{:?}", s.problems);
         assert_eq!(s.theme.name, "light");
         assert_eq!(s.theme.style(Slot::Selected).bg, Some(Color::Red));
-        assert_eq!(s.keymap.command(Key::parse("x").unwrap()), Some(Command::Quit));
-        assert_eq!(s.keymap.command(Key::parse("f1").unwrap()), Some(Command::Help));
+        assert_eq!(
+            s.keymap.command(Key::parse("x").unwrap()),
+            Some(Command::Quit)
+        );
+        assert_eq!(
+            s.keymap.command(Key::parse("f1").unwrap()),
+            Some(Command::Help)
+        );
         assert_eq!(s.cp_context.as_deref(), Some("cp"));
     }
 
@@ -214,12 +226,20 @@ mod tests {
     fn a_broken_file_gives_a_message_and_the_defaults() {
         let s = settings(Some("theme: [unclosed\n"), None, None);
         assert_eq!(s.problems.len(), 1);
-        assert!(s.problems[0].contains("is not valid, using defaults"), "{:?}", s.problems);
+        assert!(
+            s.problems[0].contains("is not valid, using defaults"),
+            "{:?}",
+            s.problems
+        );
         assert_eq!(s.keymap, KeyMap::default());
         let s = settings(Some("colour: red\n"), None, None);
         assert!(s.problems[0].contains("colour"), "{:?}", s.problems);
         let s = settings(Some("theme: nosuch\n"), None, None);
-        assert!(s.problems[0].contains("no theme \"nosuch\""), "{:?}", s.problems);
+        assert!(
+            s.problems[0].contains("no theme \"nosuch\""),
+            "{:?}",
+            s.problems
+        );
         assert_eq!(s.theme, Theme::default_theme());
     }
 }

@@ -1,10 +1,10 @@
 //! From command-line choices to running supervisors: pick the contexts, build the clients,
 //! record each cluster in the store, and keep the tasks alive as long as the cockpit runs.
 
+use super::health::ClusterState;
 use super::kubeconfig::{self, KubeconfigFailure};
 use super::supervisor::{Task, supervise};
 use super::{ClusterId, Store};
-use super::health::ClusterState;
 use kube::Client;
 
 /// One cluster to connect.

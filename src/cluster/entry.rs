@@ -183,7 +183,13 @@ mod tests {
     #[test]
     fn a_failed_backup_shows_the_managed_reason() {
         let obj = load("authored/example-backup-failed.yaml");
-        let e = Entry::from_object(obj, Category::Claim, ClusterId::App, "Backup", "anynines.com/v1");
+        let e = Entry::from_object(
+            obj,
+            Category::Claim,
+            ClusterId::App,
+            "Backup",
+            "anynines.com/v1",
+        );
         assert_eq!(e.status.kind, StatusKind::Failed);
         assert_eq!(e.status.text, "Unavailable");
         assert_eq!(e.status.message.as_deref(), Some("Backup has failed"));

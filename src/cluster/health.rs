@@ -136,7 +136,8 @@ mod tests {
         assert_eq!(c.health(), Health::Connecting);
         c.link = Link::Up;
         assert_eq!(c.health(), Health::Connected);
-        c.forbidden.insert("backups".into(), "backups is forbidden".into());
+        c.forbidden
+            .insert("backups".into(), "backups is forbidden".into());
         assert_eq!(c.health(), Health::Forbidden("backups is forbidden".into()));
         c.link = Link::Down {
             since: Timestamp::UNIX_EPOCH,
@@ -144,6 +145,9 @@ mod tests {
             last_error: "connection refused".into(),
             retry_in: Duration::from_secs(2),
         };
-        assert!(matches!(c.health(), Health::Reconnecting { attempts: 2, .. }));
+        assert!(matches!(
+            c.health(),
+            Health::Reconnecting { attempts: 2, .. }
+        ));
     }
 }

@@ -17,7 +17,12 @@ pub const TEMPLATE_KIND: &str = "APIServiceExportTemplate";
 
 /// Every group whose kinds the cockpit may watch.
 pub fn interesting_groups() -> [&'static str; 4] {
-    [CLAIM_GROUP, BIND_GROUP, TEMPLATE_GROUPS[0], TEMPLATE_GROUPS[1]]
+    [
+        CLAIM_GROUP,
+        BIND_GROUP,
+        TEMPLATE_GROUPS[0],
+        TEMPLATE_GROUPS[1],
+    ]
 }
 
 /// One list of the cockpit: the kinds that share columns.
@@ -143,8 +148,14 @@ mod tests {
 
     #[test]
     fn categories_follow_the_reference_names() {
-        assert_eq!(Category::of("anynines.com", "PostgresqlInstance"), Some(Category::Claim));
-        assert_eq!(Category::of("anynines.com", "Backup"), Some(Category::Claim));
+        assert_eq!(
+            Category::of("anynines.com", "PostgresqlInstance"),
+            Some(Category::Claim)
+        );
+        assert_eq!(
+            Category::of("anynines.com", "Backup"),
+            Some(Category::Claim)
+        );
         assert_eq!(
             Category::of("bind.anynines.com", TEMPLATE_KIND),
             Some(Category::Template)
@@ -153,9 +164,15 @@ mod tests {
             Category::of("example-backend.klutch.anynines.com", TEMPLATE_KIND),
             Some(Category::Template)
         );
-        assert_eq!(Category::of(BIND_GROUP, "APIServiceBinding"), Some(Category::Binding));
+        assert_eq!(
+            Category::of(BIND_GROUP, "APIServiceBinding"),
+            Some(Category::Binding)
+        );
         assert_eq!(Category::of(BIND_GROUP, "APIServiceNamespace"), None);
-        assert_eq!(Category::of("dataservices.anynines.com", "ServiceInstance"), None);
+        assert_eq!(
+            Category::of("dataservices.anynines.com", "ServiceInstance"),
+            None
+        );
     }
 
     #[test]
@@ -177,7 +194,10 @@ mod tests {
                 continue; // several documents; the single-CRD files cover the same kinds
             }
             if let Some(w) = WatchedKind::from_crd(&crd(&name), ClusterId::ControlPlane) {
-                assert!(name.starts_with(&format!("{}_", w.resource.group)), "{name}");
+                assert!(
+                    name.starts_with(&format!("{}_", w.resource.group)),
+                    "{name}"
+                );
                 assert!(!w.resource.plural.is_empty());
                 seen.push(w.resource.kind);
             }

@@ -107,7 +107,11 @@ pub fn pick_context(
     if kubeconfig.contexts.iter().any(|c| c.name == context) {
         Ok(context)
     } else {
-        let known: Vec<&str> = kubeconfig.contexts.iter().map(|c| c.name.as_str()).collect();
+        let known: Vec<&str> = kubeconfig
+            .contexts
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
         Err(KubeconfigFailure::UnknownContext {
             context,
             known: known.join(", "),
@@ -143,7 +147,8 @@ mod tests {
     use super::*;
 
     fn file(dir: &Path, name: &str, current: &str, contexts: &[(&str, &str)]) -> PathBuf {
-        let mut s = format!("apiVersion: v1\nkind: Config\ncurrent-context: {current}\nclusters:\n");
+        let mut s =
+            format!("apiVersion: v1\nkind: Config\ncurrent-context: {current}\nclusters:\n");
         for (ctx, server) in contexts {
             s += &format!("- name: {ctx}\n  cluster:\n    server: {server}\n");
         }
@@ -164,7 +169,12 @@ mod tests {
     fn several_files_merge_first_wins_and_missing_ones_are_skipped() {
         let dir = tempfile::tempdir().unwrap();
         let a = file(dir.path(), "a", "one", &[("one", "https://a:1")]);
-        let b = file(dir.path(), "b", "two", &[("two", "https://b:2"), ("one", "https://b:1")]);
+        let b = file(
+            dir.path(),
+            "b",
+            "two",
+            &[("two", "https://b:2"), ("one", "https://b:1")],
+        );
         let missing = dir.path().join("nope");
         let joined = std::env::join_paths([&a, &missing, &b]).unwrap();
         let kc = load(Some(joined.to_str().unwrap())).unwrap();
@@ -175,12 +185,17 @@ mod tests {
         let server = one.cluster.as_ref().unwrap().server.as_deref();
         assert_eq!(server, Some("https://a:1"));
         let err = pick_context(&kc, Some("three")).unwrap_err().to_string();
-        assert!(err.contains("\"three\"") && err.contains("one, two"), "{err}");
+        assert!(
+            err.contains("\"three\"") && err.contains("one, two"),
+            "{err}"
+        );
     }
 
     #[test]
     fn a_single_missing_file_is_an_error_naming_it() {
-        let err = load(Some("/nonexistent/kubeconfig")).unwrap_err().to_string();
+        let err = load(Some("/nonexistent/kubeconfig"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("/nonexistent/kubeconfig"), "{err}");
     }
 

@@ -41,7 +41,9 @@ fn text(v: &Value) -> Option<String> {
 }
 
 fn find<'a>(conds: &'a [Condition], source: &str, type_: &str) -> Option<&'a Condition> {
-    conds.iter().find(|c| c.source == source && c.type_ == type_)
+    conds
+        .iter()
+        .find(|c| c.source == source && c.type_ == type_)
 }
 
 fn from(kind: StatusKind, c: &Condition, fallback: &str) -> Status {
@@ -218,7 +220,10 @@ mod tests {
         assert_eq!(s.text, "Creating");
         let s = st(json!({"status": {"conditions": [
             {"type": "Ready", "status": "False", "reason": "Waiting"}]}}));
-        assert_eq!((s.kind, s.text.as_str()), (StatusKind::Progressing, "Waiting"));
+        assert_eq!(
+            (s.kind, s.text.as_str()),
+            (StatusKind::Progressing, "Waiting")
+        );
     }
 
     #[test]
@@ -233,8 +238,12 @@ mod tests {
 
     #[test]
     fn columns_per_category() {
-        let pg = json!({"spec": {"service": "a9s-postgresql15", "plan": "postgresql-single-small"}});
-        assert_eq!(columns(Category::Claim, &pg), ["a9s-postgresql15/postgresql-single-small"]);
+        let pg =
+            json!({"spec": {"service": "a9s-postgresql15", "plan": "postgresql-single-small"}});
+        assert_eq!(
+            columns(Category::Claim, &pg),
+            ["a9s-postgresql15/postgresql-single-small"]
+        );
         let restore = json!({"spec": {"backupRef": "nightly", "instanceRef": "db"}});
         assert_eq!(columns(Category::Claim, &restore), ["backup nightly"]);
         let tpl = json!({"spec": {"APIServiceSelector": {"group": "anynines.com", "resource": "backups"}}});

@@ -74,7 +74,8 @@ impl Supervisor {
         }
         tracing::info!(cluster = ?self.id, group = %key.0, kind = %key.1, %version, "watching");
         let label = format!("{}.{}", key.1, key.0);
-        self.store.update_cluster(self.id, |c| c.kinds.insert(label));
+        self.store
+            .update_cluster(self.id, |c| c.kinds.insert(label));
         let task = Task::spawn(watch::run(
             self.id,
             self.client.clone(),
@@ -164,8 +165,7 @@ pub(super) async fn supervise(id: ClusterId, client: Client, store: Store) {
                 backoff = Backoff::reconnect();
                 let ms = rtt.as_millis();
                 sup.store.update_cluster(id, |c| {
-                    let changed =
-                        c.link != Link::Up || c.rtt.map(|r| r.as_millis()) != Some(ms);
+                    let changed = c.link != Link::Up || c.rtt.map(|r| r.as_millis()) != Some(ms);
                     c.link = Link::Up;
                     c.rtt = Some(rtt);
                     changed
@@ -182,9 +182,11 @@ pub(super) async fn supervise(id: ClusterId, client: Client, store: Store) {
                             crd_task = Some(Task::spawn(watch_crds(id, client, tx)));
                         }
                         Err(e) => {
-                            let msg = format!("{}: discovery failed: {}", id.label(), root_cause(&e));
+                            let msg =
+                                format!("{}: discovery failed: {}", id.label(), root_cause(&e));
                             tracing::warn!("{msg}");
-                            sup.store.update(|d| d.post(super::store::Level::Error, msg));
+                            sup.store
+                                .update(|d| d.post(super::store::Level::Error, msg));
                         }
                     }
                 }

@@ -7,10 +7,10 @@ use super::entry::{Entry, RowKey};
 use super::kinds::WatchedKind;
 use super::{ClusterId, Store};
 use futures::StreamExt;
-use kube::api::{Api, DynamicObject};
-use kube::runtime::watcher::{self, Event};
-use kube::runtime::WatchStreamExt;
 use kube::Client;
+use kube::api::{Api, DynamicObject};
+use kube::runtime::WatchStreamExt;
+use kube::runtime::watcher::{self, Event};
 use std::sync::Arc;
 use tokio::sync::Notify;
 
@@ -77,7 +77,7 @@ pub(super) async fn run(
                     let msg = e.to_string();
                     tracing::warn!(%resource, ?cluster, error = %msg, "watch forbidden");
                     store.update_cluster(cluster, |c| {
-                        c.forbidden.insert(resource.clone(), msg) .is_none()
+                        c.forbidden.insert(resource.clone(), msg).is_none()
                     });
                 }
                 _ => {

@@ -52,7 +52,9 @@ pub fn from_event(event: &Event, mode: Mode, keymap: &KeyMap) -> Option<Action> 
                         KeyCode::Esc => Edit::Cancel,
                         KeyCode::Backspace => Edit::Backspace,
                         KeyCode::Char(c)
-                            if !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+                            if !key
+                                .modifiers
+                                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
                         {
                             Edit::Char(c)
                         }
@@ -91,12 +93,24 @@ mod tests {
     fn keys_map_by_mode() {
         let km = KeyMap::default();
         let q = key(KeyCode::Char('q'), KeyModifiers::NONE);
-        assert_eq!(from_event(&q, Mode::Normal, &km), Some(Action::Command(Command::Quit)));
-        assert_eq!(from_event(&q, Mode::Filter, &km), Some(Action::Edit(Edit::Char('q'))));
+        assert_eq!(
+            from_event(&q, Mode::Normal, &km),
+            Some(Action::Command(Command::Quit))
+        );
+        assert_eq!(
+            from_event(&q, Mode::Filter, &km),
+            Some(Action::Edit(Edit::Char('q')))
+        );
         let esc = key(KeyCode::Esc, KeyModifiers::NONE);
-        assert_eq!(from_event(&esc, Mode::Command, &km), Some(Action::Edit(Edit::Cancel)));
+        assert_eq!(
+            from_event(&esc, Mode::Command, &km),
+            Some(Action::Edit(Edit::Cancel))
+        );
         let cc = key(KeyCode::Char('c'), KeyModifiers::CONTROL);
-        assert_eq!(from_event(&cc, Mode::Filter, &km), Some(Action::Command(Command::Quit)));
+        assert_eq!(
+            from_event(&cc, Mode::Filter, &km),
+            Some(Action::Command(Command::Quit))
+        );
         let x = key(KeyCode::Char('x'), KeyModifiers::NONE);
         assert_eq!(from_event(&x, Mode::Normal, &km), None);
     }
@@ -106,7 +120,10 @@ mod tests {
         let mut km = KeyMap::default();
         km.apply(&[("quit".to_string(), vec!["x".to_string()])].into());
         let cc = key(KeyCode::Char('c'), KeyModifiers::CONTROL);
-        assert_eq!(from_event(&cc, Mode::Normal, &km), Some(Action::Command(Command::Quit)));
+        assert_eq!(
+            from_event(&cc, Mode::Normal, &km),
+            Some(Action::Command(Command::Quit))
+        );
     }
 
     #[test]
@@ -118,7 +135,10 @@ mod tests {
             row: 4,
             modifiers: KeyModifiers::NONE,
         });
-        assert_eq!(from_event(&click, Mode::Normal, &km), Some(Action::Click(3, 4)));
+        assert_eq!(
+            from_event(&click, Mode::Normal, &km),
+            Some(Action::Click(3, 4))
+        );
         assert_eq!(
             from_event(&Event::Resize(80, 24), Mode::Help, &km),
             Some(Action::Resize(80, 24))

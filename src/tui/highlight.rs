@@ -99,15 +99,30 @@ mod tests {
 
     #[test]
     fn keys_values_and_lists() {
-        assert_eq!(tokens("kind: Backup"), [(Key, "kind"), (Punct, ": "), (String, "Backup")]);
-        assert_eq!(tokens("  size: 42"), [(Plain, "  "), (Key, "size"), (Punct, ": "), (Number, "42")]);
+        assert_eq!(
+            tokens("kind: Backup"),
+            [(Key, "kind"), (Punct, ": "), (String, "Backup")]
+        );
+        assert_eq!(
+            tokens("  size: 42"),
+            [(Plain, "  "), (Key, "size"), (Punct, ": "), (Number, "42")]
+        );
         assert_eq!(tokens("metadata:"), [(Key, "metadata"), (Punct, ":")]);
         assert_eq!(
             tokens("  - type: Ready"),
-            [(Plain, "  "), (Punct, "- "), (Key, "type"), (Punct, ": "), (String, "Ready")]
+            [
+                (Plain, "  "),
+                (Punct, "- "),
+                (Key, "type"),
+                (Punct, ": "),
+                (String, "Ready")
+            ]
         );
         assert_eq!(tokens("- a9s"), [(Punct, "- "), (String, "a9s")]);
-        assert_eq!(tokens("ok: true"), [(Key, "ok"), (Punct, ": "), (Bool, "true")]);
+        assert_eq!(
+            tokens("ok: true"),
+            [(Key, "ok"), (Punct, ": "), (Bool, "true")]
+        );
         assert_eq!(tokens("# note"), [(Comment, "# note")]);
     }
 

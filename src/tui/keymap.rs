@@ -219,7 +219,10 @@ impl KeyMap {
         for (name, keys) in overrides {
             let Some(command) = Command::ALL.iter().find(|c| c.name() == name) else {
                 let known: Vec<&str> = Command::ALL.iter().map(|c| c.name()).collect();
-                problems.push(format!("unknown command {name:?} in keys (known: {})", known.join(", ")));
+                problems.push(format!(
+                    "unknown command {name:?} in keys (known: {})",
+                    known.join(", ")
+                ));
                 continue;
             };
             let mut parsed = Vec::new();
@@ -250,7 +253,9 @@ mod tests {
 
     #[test]
     fn keys_parse_and_print_back() {
-        for text in ["q", "ctrl-c", "G", "enter", "pgdown", "f5", "alt-x", "space", "?", "/"] {
+        for text in [
+            "q", "ctrl-c", "G", "enter", "pgdown", "f5", "alt-x", "space", "?", "/",
+        ] {
             let key = Key::parse(text).unwrap();
             let again = Key::parse(&key.to_string()).unwrap_or(key);
             assert_eq!(again, key, "{text}");
@@ -264,11 +269,20 @@ mod tests {
     #[test]
     fn events_normalise_shift_for_characters() {
         let ev = KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT);
-        assert_eq!(KeyMap::default().command(Key::from_event(&ev)), Some(Command::Bottom));
+        assert_eq!(
+            KeyMap::default().command(Key::from_event(&ev)),
+            Some(Command::Bottom)
+        );
         let ev = KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT);
-        assert_eq!(KeyMap::default().command(Key::from_event(&ev)), Some(Command::PrevView));
+        assert_eq!(
+            KeyMap::default().command(Key::from_event(&ev)),
+            Some(Command::PrevView)
+        );
         let ev = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
-        assert_eq!(KeyMap::default().command(Key::from_event(&ev)), Some(Command::Quit));
+        assert_eq!(
+            KeyMap::default().command(Key::from_event(&ev)),
+            Some(Command::Quit)
+        );
     }
 
     #[test]
@@ -290,7 +304,10 @@ mod tests {
         let mut map = KeyMap::default();
         let overrides: BTreeMap<String, Vec<String>> = [
             ("quit".to_string(), vec!["x".to_string()]),
-            ("down".to_string(), vec!["q".to_string(), "bogus-key".to_string()]),
+            (
+                "down".to_string(),
+                vec!["q".to_string(), "bogus-key".to_string()],
+            ),
             ("fly".to_string(), vec!["f".to_string()]),
         ]
         .into();

@@ -34,9 +34,7 @@ impl Areas {
     pub fn detail_page(&self, conditions: usize) -> usize {
         let Some(d) = self.detail else { return 1 };
         let cond_height = conditions_height(conditions) as usize;
-        usize::from(d.height)
-            .saturating_sub(cond_height + 2)
-            .max(1)
+        usize::from(d.height).saturating_sub(cond_height + 2).max(1)
     }
 }
 
@@ -63,7 +61,12 @@ pub fn areas(area: Rect, detail: bool) -> Areas {
         let left = body.width * 45 / 100;
         (
             Rect::new(body.x, body.y, left, body.height),
-            Some(Rect::new(body.x + left, body.y, body.width - left, body.height)),
+            Some(Rect::new(
+                body.x + left,
+                body.y,
+                body.width - left,
+                body.height,
+            )),
         )
     } else {
         (Rect::new(body.x, body.y, 0, 0), Some(body))

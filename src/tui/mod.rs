@@ -9,5 +9,11 @@ pub mod state;
 pub mod theme;
 pub mod views;
 
+pub mod app;
+pub mod logging;
+pub mod run;
+pub mod terminal;
 #[cfg(test)]
 pub(crate) mod testing;
+
+pub use run::{CockpitError, Options, main};

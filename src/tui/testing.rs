@@ -10,7 +10,9 @@ use std::time::Duration;
 
 /// The time every fixture is seen at.
 pub fn now() -> Timestamp {
-    "2026-06-10T12:00:00Z".parse().unwrap_or(Timestamp::UNIX_EPOCH)
+    "2026-06-10T12:00:00Z"
+        .parse()
+        .unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
 fn fixture(path: &str) -> Value {
@@ -57,54 +59,82 @@ pub fn store() -> Store {
     let cp = ClusterId::ControlPlane;
     let mut entries = vec![
         entry(
-            at(fixture("claims/authored/example-postgresqlinstance-ready.yaml"), "2026-06-10T09:00:00Z"),
+            at(
+                fixture("claims/authored/example-postgresqlinstance-ready.yaml"),
+                "2026-06-10T09:00:00Z",
+            ),
             Category::Claim,
             app,
         ),
         entry(
-            at(fixture("claims/authored/example-backup-failed.yaml"), "2026-06-10T10:00:00Z"),
+            at(
+                fixture("claims/authored/example-backup-failed.yaml"),
+                "2026-06-10T10:00:00Z",
+            ),
             Category::Claim,
             app,
         ),
         entry(
-            claim("ServiceBinding", "team-a", "orders-db-creds",
+            claim(
+                "ServiceBinding",
+                "team-a",
+                "orders-db-creds",
                 json!({"instanceRef": "orders-db", "serviceInstanceType": "postgresql"}),
                 json!([{"type": "Synced", "status": "False", "reason": "ReconcileError",
                         "message": "data service instance was not found",
                         "lastTransitionTime": "2026-06-10T11:59:30Z"}]),
-                "2026-06-10T11:59:20Z"),
+                "2026-06-10T11:59:20Z",
+            ),
             Category::Claim,
             app,
         ),
         entry(
-            claim("KeyvalueInstance", "team-b", "sessions",
+            claim(
+                "KeyvalueInstance",
+                "team-b",
+                "sessions",
                 json!({"service": "a9s-keyvalue8", "plan": "keyvalue-single-small-ssl"}),
                 json!([{"type": "Synced", "status": "True", "reason": "ReconcileSuccess"},
                        {"type": "Ready", "status": "False", "reason": "Waiting",
                         "message": "Claim is waiting for composite resource to become Ready",
                         "lastTransitionTime": "2026-06-10T11:57:00Z"}]),
-                "2026-06-10T11:56:58Z"),
+                "2026-06-10T11:56:58Z",
+            ),
             Category::Claim,
             app,
         ),
         entry(
-            claim("PostgresqlInstance", "cluster-8xk2p", "orders-db",
+            claim(
+                "PostgresqlInstance",
+                "cluster-8xk2p",
+                "orders-db",
                 json!({"service": "a9s-postgresql15", "plan": "postgresql-single-small"}),
                 json!([{"type": "Ready", "status": "True", "reason": "Available"}]),
-                "2026-06-10T09:00:02Z"),
+                "2026-06-10T09:00:02Z",
+            ),
             Category::Claim,
             cp,
         ),
     ];
     for (file, created) in [
-        ("export-templates/postgresql_apiserviceexporttemplate.yaml", "2026-06-01T08:00:00Z"),
-        ("export-templates/backup_apiserviceexporttemplate.yaml", "2026-06-01T08:00:01Z"),
-        ("export-templates/servicebinding_apiserviceexporttemplate.yaml", "2026-06-01T08:00:02Z"),
+        (
+            "export-templates/postgresql_apiserviceexporttemplate.yaml",
+            "2026-06-01T08:00:00Z",
+        ),
+        (
+            "export-templates/backup_apiserviceexporttemplate.yaml",
+            "2026-06-01T08:00:01Z",
+        ),
+        (
+            "export-templates/servicebinding_apiserviceexporttemplate.yaml",
+            "2026-06-01T08:00:02Z",
+        ),
     ] {
         entries.push(entry(at(fixture(file), created), Category::Template, cp));
     }
     let bind = "klutch.anynines.com/v1alpha1";
-    let ready = json!([{"type": "Ready", "status": "True", "lastTransitionTime": "2026-06-10T08:30:00Z"}]);
+    let ready =
+        json!([{"type": "Ready", "status": "True", "lastTransitionTime": "2026-06-10T08:30:00Z"}]);
     entries.push(entry(
         json!({"apiVersion": bind, "kind": "APIServiceExportRequest",
             "metadata": {"name": "postgresqlinstances.anynines.com", "namespace": "cluster-8xk2p",
@@ -153,8 +183,12 @@ pub fn store() -> Store {
     ));
     store.update(|d| {
         *d.cluster_mut(app) = cluster("klutch-app", "https://127.0.0.1:41001", "admin", 2);
-        *d.cluster_mut(cp) =
-            cluster("klutch-control-plane", "https://127.0.0.1:41002", "klutch-binder", 3);
+        *d.cluster_mut(cp) = cluster(
+            "klutch-control-plane",
+            "https://127.0.0.1:41002",
+            "klutch-binder",
+            3,
+        );
         for e in entries {
             d.apply(e);
         }

@@ -132,7 +132,10 @@ pub enum ThemeError {
 pub const BUILTIN: [(&str, &str); 3] = [
     ("dark", include_str!("../../themes/dark.yaml")),
     ("light", include_str!("../../themes/light.yaml")),
-    ("high-contrast", include_str!("../../themes/high-contrast.yaml")),
+    (
+        "high-contrast",
+        include_str!("../../themes/high-contrast.yaml"),
+    ),
 ];
 
 /// A complete theme: one style per slot.
@@ -215,7 +218,11 @@ impl Theme {
                 Err(e) => errors.push(e),
             }
         }
-        if errors.is_empty() { Ok(()) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
     }
 
     fn merge(base: Style, spec: &StyleSpec, origin: &str, slot: &str) -> Result<Style, ThemeError> {
@@ -237,34 +244,33 @@ impl Theme {
     /// Load a theme by built-in name, by name from `user_dir` (`NAME.yaml`), or from a path,
     /// merged over the default theme.
     pub fn load(name_or_path: &str, user_dir: Option<&Path>) -> Result<Theme, Vec<ThemeError>> {
-        let (origin, text) = if let Some((name, text)) =
-            BUILTIN.iter().find(|(n, _)| *n == name_or_path)
-        {
-            (name.to_string(), text.to_string())
-        } else {
-            let path = if name_or_path.contains('/') || name_or_path.ends_with(".yaml") {
-                PathBuf::from(name_or_path)
+        let (origin, text) =
+            if let Some((name, text)) = BUILTIN.iter().find(|(n, _)| *n == name_or_path) {
+                (name.to_string(), text.to_string())
             } else {
-                user_dir
-                    .map(|d| d.join(format!("{name_or_path}.yaml")))
-                    .unwrap_or_else(|| PathBuf::from(format!("{name_or_path}.yaml")))
+                let path = if name_or_path.contains('/') || name_or_path.ends_with(".yaml") {
+                    PathBuf::from(name_or_path)
+                } else {
+                    user_dir
+                        .map(|d| d.join(format!("{name_or_path}.yaml")))
+                        .unwrap_or_else(|| PathBuf::from(format!("{name_or_path}.yaml")))
+                };
+                if !path.exists() {
+                    let builtin: Vec<&str> = BUILTIN.iter().map(|(n, _)| *n).collect();
+                    return Err(vec![ThemeError::NotFound {
+                        name: name_or_path.to_string(),
+                        builtin: builtin.join(", "),
+                        path,
+                    }]);
+                }
+                let text = std::fs::read_to_string(&path).map_err(|source| {
+                    vec![ThemeError::Read {
+                        path: path.clone(),
+                        source,
+                    }]
+                })?;
+                (path.display().to_string(), text)
             };
-            if !path.exists() {
-                let builtin: Vec<&str> = BUILTIN.iter().map(|(n, _)| *n).collect();
-                return Err(vec![ThemeError::NotFound {
-                    name: name_or_path.to_string(),
-                    builtin: builtin.join(", "),
-                    path,
-                }]);
-            }
-            let text = std::fs::read_to_string(&path).map_err(|source| {
-                vec![ThemeError::Read {
-                    path: path.clone(),
-                    source,
-                }]
-            })?;
-            (path.display().to_string(), text)
-        };
         let file = parse_file(&text, &origin).map_err(|e| vec![e])?;
         let mut theme = Theme::default_theme();
         theme.name = file.name.clone().unwrap_or(origin.clone());
@@ -309,7 +315,11 @@ mod tests {
         for (name, text) in BUILTIN {
             let file = parse_file(text, name).unwrap();
             for slot in Slot::ALL {
-                assert!(file.styles.contains_key(slot.name()), "{name} lacks {}", slot.name());
+                assert!(
+                    file.styles.contains_key(slot.name()),
+                    "{name} lacks {}",
+                    slot.name()
+                );
             }
             let theme = Theme::load(name, None).unwrap();
             assert_eq!(theme.name, name);
@@ -327,8 +337,14 @@ mod tests {
         .unwrap();
         let theme = Theme::load("mine", Some(dir.path())).unwrap();
         let base = Theme::default_theme();
-        assert_eq!(theme.style(Slot::Selected).bg, Some(Color::Rgb(0x10, 0x20, 0x30)));
-        assert_eq!(theme.style(Slot::Selected).fg, base.style(Slot::Selected).fg);
+        assert_eq!(
+            theme.style(Slot::Selected).bg,
+            Some(Color::Rgb(0x10, 0x20, 0x30))
+        );
+        assert_eq!(
+            theme.style(Slot::Selected).fg,
+            base.style(Slot::Selected).fg
+        );
         assert_eq!(theme.style(Slot::Base), base.style(Slot::Base));
     }
 
@@ -342,7 +358,10 @@ mod tests {
         let errors = theme.apply(&styles, "config.yaml").unwrap_err();
         assert_eq!(errors.len(), 2);
         let text: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
-        assert!(text.iter().any(|t| t.contains("unknown style \"nope\"")), "{text:?}");
+        assert!(
+            text.iter().any(|t| t.contains("unknown style \"nope\"")),
+            "{text:?}"
+        );
         assert!(text.iter().any(|t| t.contains("notacolour")), "{text:?}");
         assert_eq!(theme.style(Slot::Selected).fg, Some(Color::Red));
     }
@@ -361,7 +380,12 @@ mod tests {
             let s = theme.style(*slot);
             assert_eq!((s.fg, s.bg), (None, None), "{}", slot.name());
         }
-        assert!(theme.style(Slot::Selected).add_modifier.contains(Modifier::REVERSED));
+        assert!(
+            theme
+                .style(Slot::Selected)
+                .add_modifier
+                .contains(Modifier::REVERSED)
+        );
         assert!(no_color_requested(Some(std::ffi::OsStr::new("1"))));
         assert!(!no_color_requested(Some(std::ffi::OsStr::new(""))));
         assert!(!no_color_requested(None));

@@ -83,7 +83,11 @@ mod tests {
         store.update(|d| d.apply(e));
         let first = store.read().get(Category::Claim, &key).unwrap().clone();
         let mut detail = Detail::open(first);
-        assert!(detail.yaml.iter().any(|l| l.starts_with("kind: Backup")), "{:?}", detail.yaml);
+        assert!(
+            detail.yaml.iter().any(|l| l.starts_with("kind: Backup")),
+            "{:?}",
+            detail.yaml
+        );
         assert!(detail.yaml.iter().any(|l| l.contains("name: b1")));
         let mut changed = sample(ClusterId::App, "ns", "Backup", "b1");
         changed.json = r#"{"kind":"Backup","spec":{"instanceRef":"other"}}"#.into();

@@ -44,10 +44,7 @@ impl Filter {
 }
 
 fn looks_like_selector(text: &str) -> bool {
-    text.contains('=')
-        || text.contains(" in ")
-        || text.contains(" notin ")
-        || text.starts_with('!')
+    text.contains('=') || text.contains(" in ") || text.contains(" notin ") || text.starts_with('!')
 }
 
 /// Split on commas that are not inside parentheses.
@@ -80,8 +77,7 @@ fn parse_selector(text: &str) -> Result<Selector, String> {
 
 fn valid_key(k: &str) -> Result<String, String> {
     let ok = !k.is_empty()
-        && k
-            .chars()
+        && k.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c));
     if ok {
         Ok(k.to_string())
@@ -108,10 +104,16 @@ fn parse_term(term: &str) -> Result<Expression, String> {
         return Err("empty term in label selector".into());
     }
     if let Some((k, v)) = term.split_once("!=") {
-        return Ok(Expression::NotEqual(valid_key(k.trim())?, v.trim().to_string()));
+        return Ok(Expression::NotEqual(
+            valid_key(k.trim())?,
+            v.trim().to_string(),
+        ));
     }
     if let Some((k, v)) = term.split_once("==").or_else(|| term.split_once('=')) {
-        return Ok(Expression::Equal(valid_key(k.trim())?, v.trim().to_string()));
+        return Ok(Expression::Equal(
+            valid_key(k.trim())?,
+            v.trim().to_string(),
+        ));
     }
     if let Some((k, v)) = term.split_once(" notin ") {
         return Ok(Expression::NotIn(valid_key(k.trim())?, set(v)?));
@@ -159,8 +161,16 @@ mod tests {
 
     #[test]
     fn broken_selectors_say_why() {
-        assert!(Filter::parse("app in db").unwrap_err().contains("expected (a,b)"));
-        assert!(Filter::parse("a b=c").unwrap_err().contains("not a label key"));
+        assert!(
+            Filter::parse("app in db")
+                .unwrap_err()
+                .contains("expected (a,b)")
+        );
+        assert!(
+            Filter::parse("a b=c")
+                .unwrap_err()
+                .contains("not a label key")
+        );
         assert!(Filter::parse("app=x,,").unwrap_err().contains("empty term"));
     }
 }

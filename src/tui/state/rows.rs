@@ -75,10 +75,11 @@ impl ListModel {
 
     /// The item index of `key`, or where it would be.
     pub fn position(&self, key: &RowKey) -> Result<usize, usize> {
-        self.items.binary_search_by(|&line| match &self.lines[line] {
-            Line::Item(e) => e.key.cmp(key),
-            Line::Group { .. } => std::cmp::Ordering::Less,
-        })
+        self.items
+            .binary_search_by(|&line| match &self.lines[line] {
+                Line::Item(e) => e.key.cmp(key),
+                Line::Group { .. } => std::cmp::Ordering::Less,
+            })
     }
 
     /// The item shown on line `line`, if that line is an item.
@@ -120,7 +121,17 @@ mod tests {
                 Line::Item(e) => format!("{}:{}", e.key.cluster.short(), e.key.name),
             })
             .collect();
-        assert_eq!(shown, ["[a 3]", "app:db", "cp:db", "app:db-creds", "[b 1]", "app:nightly"]);
+        assert_eq!(
+            shown,
+            [
+                "[a 3]",
+                "app:db",
+                "cp:db",
+                "app:db-creds",
+                "[b 1]",
+                "app:nightly"
+            ]
+        );
         assert_eq!(m.items, [1, 2, 3, 5]);
         assert_eq!(m.total, 4);
         assert_eq!(m.item_at_line(4), None);

@@ -73,7 +73,13 @@ fn number_keys_tab_and_commands_switch_views() {
     run(&store, &mut s, ":bindings<enter>");
     assert_eq!((s.view, s.mode), (Category::Binding, Mode::Normal));
     run(&store, &mut s, ":nope<enter>");
-    assert!(s.message.as_ref().unwrap().text.contains("unknown command :nope"));
+    assert!(
+        s.message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("unknown command :nope")
+    );
     assert_eq!(s.view, Category::Binding);
 }
 
@@ -100,10 +106,17 @@ fn filter_is_live_kept_on_enter_and_cleared_on_esc() {
     assert_eq!(s.mode, Mode::Filter);
     assert_eq!(s.rows.items.len(), 1);
     run(&store, &mut s, "<enter>");
-    assert_eq!((s.mode, s.current().filter_text.as_str()), (Mode::Normal, "sess"));
+    assert_eq!(
+        (s.mode, s.current().filter_text.as_str()),
+        (Mode::Normal, "sess")
+    );
     assert_eq!(selected_name(&s), "sessions");
     run(&store, &mut s, "/<bs><bs><bs><bs>app=orders<enter>");
-    assert_eq!(s.rows.items.len(), 2, "label selector app=orders (synthetic claims only)");
+    assert_eq!(
+        s.rows.items.len(),
+        2,
+        "label selector app=orders (synthetic claims only)"
+    );
     run(&store, &mut s, "<esc>");
     assert_eq!(s.rows.items.len(), 5);
     assert!(s.current().filter_text.is_empty());
@@ -116,7 +129,13 @@ fn a_bad_selector_keeps_the_last_good_filter_and_says_why() {
     run(&store, &mut s, "/app in x");
     assert!(s.input_error.as_ref().unwrap().contains("expected (a,b)"));
     run(&store, &mut s, "<enter>");
-    assert!(s.message.as_ref().unwrap().text.contains("filter not applied"));
+    assert!(
+        s.message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("filter not applied")
+    );
 }
 
 #[test]
@@ -128,7 +147,11 @@ fn detail_opens_scrolls_and_closes() {
     assert_eq!(d.key.name, "orders-db-nightly");
     run(&store, &mut s, "jjj");
     assert_eq!(s.detail.as_ref().unwrap().scroll, 3);
-    assert_eq!(selected_name(&s), "orders-db-nightly", "keys scroll the detail, not the list");
+    assert_eq!(
+        selected_name(&s),
+        "orders-db-nightly",
+        "keys scroll the detail, not the list"
+    );
     run(&store, &mut s, "<esc>");
     assert!(s.detail.is_none());
 }
@@ -175,7 +198,11 @@ fn mouse_clicks_tabs_and_rows() {
     let (_, _, x, _) = crate::tui::layout::tabs(0)[2].clone();
     update(&mut s, Action::Click(x + 1, 2), &data);
     assert_eq!(s.view, Category::ExportRequest);
-    update(&mut s, Action::Command(crate::tui::keymap::Command::ViewClaims), &data);
+    update(
+        &mut s,
+        Action::Command(crate::tui::keymap::Command::ViewClaims),
+        &data,
+    );
     // Row 3 is the list border, 4 the column titles, 5 the first group, 6 the first item.
     update(&mut s, Action::Click(10, 8), &data);
     assert_eq!(selected_name(&s), "orders-db-nightly");
@@ -208,5 +235,8 @@ fn big_lists_keep_the_selection_on_screen() {
     assert!(line >= s.current().offset && line < s.current().offset + page);
     update(&mut s, Action::Resize(80, 12), &store.read());
     let line = s.rows.items[s.current().selected];
-    assert!(line < s.current().offset + 4, "still visible after shrinking");
+    assert!(
+        line < s.current().offset + 4,
+        "still visible after shrinking"
+    );
 }

@@ -44,9 +44,21 @@ fn draw_conditions(ctx: &Ctx<'_>, d: &Detail, area: Rect, buf: &mut Buffer) {
         fit("AGE", 7),
         "MESSAGE"
     );
-    buf.set_stringn(inner.x, inner.y, header, usize::from(inner.width), t.style(Slot::TableHeader));
+    buf.set_stringn(
+        inner.x,
+        inner.y,
+        header,
+        usize::from(inner.width),
+        t.style(Slot::TableHeader),
+    );
     if conds.is_empty() {
-        buf.set_stringn(inner.x, inner.y + 1, "none reported", usize::from(inner.width), t.style(Slot::Dim));
+        buf.set_stringn(
+            inner.x,
+            inner.y + 1,
+            "none reported",
+            usize::from(inner.width),
+            t.style(Slot::Dim),
+        );
         return;
     }
     let rows = usize::from(inner.height.saturating_sub(1));
@@ -65,7 +77,10 @@ fn draw_conditions(ctx: &Ctx<'_>, d: &Detail, area: Rect, buf: &mut Buffer) {
         let line = Line::from(vec![
             Span::styled(fit(&type_, 16), t.style(Slot::Base)),
             Span::styled(fit(&c.status, 8), t.style(status_slot)),
-            Span::styled(fit(c.reason.as_deref().unwrap_or("-"), 18), t.style(Slot::Base)),
+            Span::styled(
+                fit(c.reason.as_deref().unwrap_or("-"), 18),
+                t.style(Slot::Base),
+            ),
             Span::styled(fit(&age(ctx.now, c.last_transition), 7), t.style(Slot::Dim)),
             Span::styled(c.message.clone().unwrap_or_default(), t.style(Slot::Base)),
         ]);
@@ -97,7 +112,12 @@ pub fn draw(ctx: &Ctx<'_>, d: &Detail, area: Rect, buf: &mut Buffer) {
         return;
     }
     let cond_h = conditions_height(d.entry.conditions.len()).min(inner.height);
-    draw_conditions(ctx, d, Rect::new(inner.x, inner.y, inner.width, cond_h), buf);
+    draw_conditions(
+        ctx,
+        d,
+        Rect::new(inner.x, inner.y, inner.width, cond_h),
+        buf,
+    );
     let yaml_area = Rect::new(
         inner.x + 1,
         inner.y + cond_h,
@@ -105,7 +125,13 @@ pub fn draw(ctx: &Ctx<'_>, d: &Detail, area: Rect, buf: &mut Buffer) {
         inner.height - cond_h,
     );
     let total = d.yaml.len();
-    for (i, text) in d.yaml.iter().skip(d.scroll).take(usize::from(yaml_area.height)).enumerate() {
+    for (i, text) in d
+        .yaml
+        .iter()
+        .skip(d.scroll)
+        .take(usize::from(yaml_area.height))
+        .enumerate()
+    {
         let spans: Vec<Span<'_>> = tokens(text)
             .into_iter()
             .map(|(tok, s)| Span::styled(s, t.style(token_slot(tok))))

@@ -59,7 +59,12 @@ mod tests {
     #[test]
     fn ages_like_kubectl() {
         let now: Timestamp = "2026-06-10T12:00:00Z".parse().unwrap();
-        let ago = |s: i64| age(now, Some(Timestamp::from_second(now.as_second() - s).unwrap()));
+        let ago = |s: i64| {
+            age(
+                now,
+                Some(Timestamp::from_second(now.as_second() - s).unwrap()),
+            )
+        };
         assert_eq!(ago(5), "5s");
         assert_eq!(ago(250), "4m10s");
         assert_eq!(ago(3600), "60m");

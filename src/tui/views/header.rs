@@ -20,7 +20,10 @@ fn health_spans<'a>(ctx: &Ctx<'_>, c: &'a ClusterState) -> Vec<Span<'a>> {
         Health::Connected => {
             let mut v = vec![Span::styled("● connected", t.style(Slot::HealthOk))];
             if let Some(rtt) = c.rtt {
-                v.push(Span::styled(format!(" {}ms", rtt.as_millis()), t.style(Slot::Dim)));
+                v.push(Span::styled(
+                    format!(" {}ms", rtt.as_millis()),
+                    t.style(Slot::Dim),
+                ));
             }
             v
         }

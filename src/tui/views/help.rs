@@ -26,7 +26,10 @@ pub fn draw_message(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
                 Span::styled("▏", t.style(Slot::Input)),
             ];
             if let Some(err) = &s.input_error {
-                spans.push(Span::styled(format!("  {err}"), t.style(Slot::MessageError)));
+                spans.push(Span::styled(
+                    format!("  {err}"),
+                    t.style(Slot::MessageError),
+                ));
             } else if s.mode == Mode::Filter {
                 spans.push(Span::styled(
                     "  text or label selector (app=db,tier in (a,b)) · enter keep · esc clear",
@@ -82,7 +85,10 @@ pub fn help_lines(keymap: &KeyMap) -> Vec<(String, String)> {
     lines.push((String::new(), String::new()));
     lines.push(("While typing".into(), String::new()));
     lines.push(("enter".into(), "Keep the filter / run the command".into()));
-    lines.push(("esc".into(), "Clear the filter / abandon the command".into()));
+    lines.push((
+        "esc".into(),
+        "Clear the filter / abandon the command".into(),
+    ));
     lines.push(("ctrl-c".into(), "Quit".into()));
     lines.push((String::new(), String::new()));
     lines.push(("Commands".into(), String::new()));
@@ -93,8 +99,14 @@ pub fn help_lines(keymap: &KeyMap) -> Vec<(String, String)> {
     lines.push((String::new(), ":help  :q".into()));
     lines.push((String::new(), String::new()));
     lines.push(("Filter".into(), String::new()));
-    lines.push(("text".into(), "substring of namespace/name, kind, cluster, status".into()));
-    lines.push(("a=b,c!=d".into(), "label selector, also: k in (x,y), k notin (x), !k".into()));
+    lines.push((
+        "text".into(),
+        "substring of namespace/name, kind, cluster, status".into(),
+    ));
+    lines.push((
+        "a=b,c!=d".into(),
+        "label selector, also: k in (x,y), k notin (x), !k".into(),
+    ));
     lines.push(("mouse".into(), "click a tab or row, wheel scrolls".into()));
     lines
 }
@@ -111,18 +123,29 @@ pub fn draw_help(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
         height,
     );
     Clear.render(rect, buf);
-    let close = ctx.keymap.keys(Command::Back).first().map(|k| k.to_string()).unwrap_or_default();
+    let close = ctx
+        .keymap
+        .keys(Command::Back)
+        .first()
+        .map(|k| k.to_string())
+        .unwrap_or_default();
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.style(Slot::BorderFocus))
         .style(t.style(Slot::Base))
         .title(Span::styled(" Help ", t.style(Slot::Title)))
-        .title_bottom(Span::styled(format!(" {close} closes · ↑↓ scroll "), t.style(Slot::Dim)));
+        .title_bottom(Span::styled(
+            format!(" {close} closes · ↑↓ scroll "),
+            t.style(Slot::Dim),
+        ));
     let inner = block.inner(rect);
     block.render(rect, buf);
     let lines = help_lines(ctx.keymap);
     let visible = usize::from(inner.height);
-    let scroll = ctx.state.help_scroll.min(lines.len().saturating_sub(visible));
+    let scroll = ctx
+        .state
+        .help_scroll
+        .min(lines.len().saturating_sub(visible));
     for (i, (keys, desc)) in lines.iter().skip(scroll).take(visible).enumerate() {
         let y = inner.y + i as u16;
         let heading = desc.is_empty() && !keys.is_empty();

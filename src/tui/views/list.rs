@@ -222,7 +222,11 @@ fn empty_text(ctx: &Ctx<'_>) -> String {
 pub fn draw(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
     let t = ctx.theme;
     let focused = ctx.state.detail.is_none();
-    let border = if focused { Slot::BorderFocus } else { Slot::Border };
+    let border = if focused {
+        Slot::BorderFocus
+    } else {
+        Slot::Border
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.style(border))
@@ -236,13 +240,22 @@ pub fn draw(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
     let widths = widths(&cols, inner.width.saturating_sub(2));
     let mut x = inner.x + 2;
     for (i, w) in &widths {
-        buf.set_stringn(x, inner.y, cols[*i].title, usize::from(*w), t.style(Slot::TableHeader));
+        buf.set_stringn(
+            x,
+            inner.y,
+            cols[*i].title,
+            usize::from(*w),
+            t.style(Slot::TableHeader),
+        );
         x += w + 1;
     }
     let rows = &ctx.state.rows;
     if rows.items.is_empty() {
         let msg = Paragraph::new(empty_text(ctx)).style(t.style(Slot::Dim));
-        msg.render(Rect::new(inner.x + 2, inner.y + 2, inner.width - 2, 1).intersection(inner), buf);
+        msg.render(
+            Rect::new(inner.x + 2, inner.y + 2, inner.width - 2, 1).intersection(inner),
+            buf,
+        );
         return;
     }
     let view = ctx.state.current();
@@ -252,9 +265,19 @@ pub fn draw(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
         let y = inner.y + 1 + n as u16;
         match line {
             Row::Group { namespace, count } => {
-                let ns = if namespace.is_empty() { "(cluster)" } else { namespace };
+                let ns = if namespace.is_empty() {
+                    "(cluster)"
+                } else {
+                    namespace
+                };
                 let text = format!("▾ {ns} ({count})");
-                buf.set_stringn(inner.x, y, text, usize::from(inner.width), t.style(Slot::Group));
+                buf.set_stringn(
+                    inner.x,
+                    y,
+                    text,
+                    usize::from(inner.width),
+                    t.style(Slot::Group),
+                );
             }
             Row::Item(e) => {
                 let mut x = inner.x + 2;

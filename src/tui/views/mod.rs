@@ -17,7 +17,6 @@ use jiff::Timestamp;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-
 /// Everything a frame is drawn from.
 pub struct Ctx<'a> {
     /// The cockpit's state.
