@@ -20,7 +20,7 @@ pub struct Paths {
 impl Paths {
     /// The platform's directories, or `./.klutch-tui` when the home directory is unknown.
     pub fn discover() -> Paths {
-        match directories::ProjectDirs::from("", "", "klutch-tui") {
+        match directories::ProjectDirs::from("com", "anynines", "klutch-tui") {
             Some(p) => Paths {
                 config_dir: p.config_dir().to_path_buf(),
                 state_dir: p

@@ -77,15 +77,25 @@ async fn run(options: Options, paths: Paths, started: Instant) -> Result<(), Coc
     for problem in &settings.problems {
         tracing::warn!("{problem}");
     }
-    if options.sandbox {
-        return Err(CockpitError::Sandbox(
-            "the embedded sandbox is not part of this build yet; run against a kubeconfig".into(),
-        ));
-    }
-    let app_context = options.app_context.clone().or(settings.app_context.clone());
-    let cp_context = options.cp_context.clone().or(settings.cp_context.clone());
+    let embedded = if options.sandbox {
+        Some(EmbeddedSandbox::start(&paths.state_dir).await?)
+    } else {
+        None
+    };
+    let (kubeconfig, app_context, cp_context) = match &embedded {
+        Some(sb) => (
+            Some(sb.kubeconfig()),
+            Some(sandbox::APP_CONTEXT.to_string()),
+            Some(sandbox::CONTROL_PLANE_CONTEXT.to_string()),
+        ),
+        None => (
+            options.kubeconfig.clone(),
+            options.app_context.clone().or(settings.app_context.clone()),
+            options.cp_context.clone().or(settings.cp_context.clone()),
+        ),
+    };
     let connections = Connections::resolve(
-        options.kubeconfig.as_deref(),
+        kubeconfig.as_deref(),
         app_context.as_deref(),
         cp_context.as_deref(),
     )
@@ -113,6 +123,44 @@ async fn run(options: Options, paths: Paths, started: Instant) -> Result<(), Coc
     let exit = app::run(&mut guard.terminal, &mut cockpit, started).await;
     drop(guard);
     drop(clusters);
+    if let Some(sb) = embedded {
+        sb.stop().await;
+    }
     tracing::info!(?exit, "cockpit stopped");
     exit.map(|_| ()).map_err(CockpitError::Terminal)
+}
+
+/// The sandbox started in this process by `--sandbox`; its kubeconfig lives in a directory
+/// of its own in the state directory, removed when it stops.
+struct EmbeddedSandbox {
+    sandbox: sandbox::Sandbox,
+    dir: std::path::PathBuf,
+}
+
+impl EmbeddedSandbox {
+    async fn start(state_dir: &std::path::Path) -> Result<EmbeddedSandbox, CockpitError> {
+        let dir = state_dir.join(format!("embedded-sandbox-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| CockpitError::Sandbox(format!("cannot create {}: {e}", dir.display())))?;
+        let config = sandbox::SandboxConfig {
+            kubeconfig_out: dir.join("kubeconfig.yaml"),
+            info_out: dir.join("info.json"),
+            ..sandbox::SandboxConfig::default()
+        };
+        let sandbox = sandbox::start(config)
+            .await
+            .map_err(|e| CockpitError::Sandbox(e.to_string()))?;
+        tracing::info!(app = %sandbox.info().app_server,
+            control_plane = %sandbox.info().control_plane_server, "embedded sandbox ready");
+        Ok(EmbeddedSandbox { sandbox, dir })
+    }
+
+    fn kubeconfig(&self) -> String {
+        self.sandbox.info().kubeconfig.display().to_string()
+    }
+
+    async fn stop(self) {
+        self.sandbox.shutdown().await;
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }

@@ -93,11 +93,11 @@ impl FieldError {
     /// The message without the field path (Kubernetes' `ErrorBody`).
     pub fn body(&self) -> String {
         let mut s = self.kind.label().to_string();
-        if self.kind.shows_value() {
-            if let Some(v) = &self.value {
-                s.push_str(": ");
-                s.push_str(&format_value(v));
-            }
+        if self.kind.shows_value()
+            && let Some(v) = &self.value
+        {
+            s.push_str(": ");
+            s.push_str(&format_value(v));
         }
         if !self.detail.is_empty() {
             s.push_str(": ");

@@ -1,0 +1,189 @@
+//! HTTPS serving: TLS, HTTP/1.1 and HTTP/2 connections, request bodies with a size limit,
+//! and turning handler replies (or errors, or panics) into responses.
+
+use super::ApiServer;
+use super::dispatch::{self, Incoming};
+use super::error::ApiError;
+use bytes::Bytes;
+use futures::FutureExt;
+use http::{HeaderValue, Request, Response, StatusCode, header};
+use http_body_util::{BodyExt, Full, Limited, combinators::BoxBody};
+use hyper::body::Incoming as Body;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use std::convert::Infallible;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+
+/// Largest accepted request body (the apiserver's limit).
+pub const MAX_BODY: usize = 3 * 1024 * 1024;
+
+pub type RespBody = BoxBody<Bytes, Infallible>;
+
+/// What a handler answers.
+pub enum Reply {
+    Json {
+        code: u16,
+        body: Bytes,
+        content_type: &'static str,
+        warnings: Vec<String>,
+    },
+    Stream(RespBody),
+}
+
+impl Reply {
+    pub fn json(code: u16, body: impl Into<Bytes>) -> Self {
+        Self::Json {
+            code,
+            body: body.into(),
+            content_type: "application/json",
+            warnings: Vec::new(),
+        }
+    }
+
+    pub fn value(code: u16, v: &serde_json::Value) -> Self {
+        Self::json(code, v.to_string())
+    }
+
+    pub fn with_warnings(mut self, w: Vec<String>) -> Self {
+        if let Self::Json { warnings, .. } = &mut self {
+            warnings.extend(w);
+        }
+        self
+    }
+
+    pub fn with_content_type(mut self, ct: &'static str) -> Self {
+        if let Self::Json { content_type, .. } = &mut self {
+            *content_type = ct;
+        }
+        self
+    }
+}
+
+impl From<ApiError> for Reply {
+    fn from(e: ApiError) -> Self {
+        Reply::json(e.code, e.to_bytes())
+    }
+}
+
+fn full(b: Bytes) -> RespBody {
+    Full::new(b).boxed()
+}
+
+fn into_response(reply: Reply) -> Response<RespBody> {
+    match reply {
+        Reply::Json {
+            code,
+            body,
+            content_type,
+            warnings,
+        } => {
+            let mut r = Response::new(full(body));
+            *r.status_mut() =
+                StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            r.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+            r.headers_mut().insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("no-cache, private"),
+            );
+            for w in warnings {
+                let text = format!("299 - {}", serde_json::Value::String(w));
+                if let Ok(v) = HeaderValue::from_str(&text) {
+                    r.headers_mut().append(header::WARNING, v);
+                }
+            }
+            r
+        }
+        Reply::Stream(body) => {
+            let mut r = Response::new(body);
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            r.headers_mut().insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("no-cache, private"),
+            );
+            r
+        }
+    }
+}
+
+fn header_str(req: &Request<Body>, name: header::HeaderName) -> Option<String> {
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(String::from)
+}
+
+async fn handle(
+    server: Arc<ApiServer>,
+    req: Request<Body>,
+) -> Result<Response<RespBody>, Infallible> {
+    let method = req.method().clone();
+    let uri = req.uri().clone();
+    let incoming = Incoming {
+        method: method.clone(),
+        path: uri.path().to_string(),
+        query: uri.query().map(String::from),
+        authorization: header_str(&req, header::AUTHORIZATION),
+        accept: header_str(&req, header::ACCEPT),
+        content_type: header_str(&req, header::CONTENT_TYPE),
+        user_agent: header_str(&req, header::USER_AGENT).unwrap_or_default(),
+        body: Bytes::new(),
+    };
+    let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(e) => {
+            let err = if e
+                .downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some()
+            {
+                ApiError::too_large()
+            } else {
+                ApiError::bad_request(format!("reading the request body failed: {e}"))
+            };
+            return Ok(into_response(err.into()));
+        }
+    };
+    let incoming = Incoming { body, ..incoming };
+    let reply = AssertUnwindSafe(dispatch::dispatch(&server, incoming))
+        .catch_unwind()
+        .await;
+    let reply = reply.unwrap_or_else(|_| {
+        tracing::error!(server = %server.name, %method, path = uri.path(), "handler panicked");
+        ApiError::internal("an internal error occurred while handling the request").into()
+    });
+    Ok(into_response(reply))
+}
+
+/// Accept TLS connections on `listener` until the server shuts down.
+pub async fn serve(server: Arc<ApiServer>, listener: TcpListener, tls: Arc<rustls::ServerConfig>) {
+    let acceptor = TlsAcceptor::from(tls);
+    loop {
+        let accepted = tokio::select! {
+            _ = server.shutdown.cancelled() => break,
+            a = listener.accept() => a,
+        };
+        let Ok((tcp, _)) = accepted else { continue };
+        let _ = tcp.set_nodelay(true);
+        let acceptor = acceptor.clone();
+        let server = server.clone();
+        tokio::spawn(async move {
+            let Ok(stream) = acceptor.accept(tcp).await else {
+                return;
+            };
+            let shutdown = server.shutdown.clone();
+            let svc = hyper::service::service_fn(move |req| handle(server.clone(), req));
+            let builder = auto::Builder::new(TokioExecutor::new());
+            let conn = builder.serve_connection(TokioIo::new(stream), svc);
+            tokio::select! {
+                _ = conn => {}
+                _ = shutdown.cancelled() => {}
+            }
+        });
+    }
+}

@@ -1,0 +1,189 @@
+//! PATCH: JSON patch, merge patch, strategic merge patch (built-ins only, as the real
+//! server) and server-side apply; also the `/scale` subresource.
+
+use super::ApiServer;
+use super::apply;
+use super::dispatch::Ctx;
+use super::error::{ApiError, ApiResult};
+use super::fields::ListKinds;
+use super::http::Reply;
+use super::objects::{self, UpdateKind};
+use super::read::{at_path, scale_of};
+use super::smp;
+use super::store::{ObjKey, Write};
+use super::write::{put_or_finish, reply};
+use serde_json::Value;
+
+const CRD_PATCH_TYPES: &[&str] = &[
+    "application/json-patch+json",
+    "application/merge-patch+json",
+    "application/apply-patch+yaml",
+];
+const ALL_PATCH_TYPES: &[&str] = &[
+    "application/json-patch+json",
+    "application/merge-patch+json",
+    "application/strategic-merge-patch+json",
+    "application/apply-patch+yaml",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PatchType {
+    Json,
+    Merge,
+    Strategic,
+}
+
+/// Apply a patch document of a type to an object.
+fn apply_patch(ctx: &Ctx, pt: PatchType, target: &Value) -> ApiResult<Value> {
+    match pt {
+        PatchType::Merge => {
+            let p = objects::parse_json(&ctx.body)?;
+            let mut out = target.clone();
+            json_patch::merge(&mut out, &p);
+            Ok(out)
+        }
+        PatchType::Json => {
+            let p: json_patch::Patch = serde_json::from_slice(&ctx.body)
+                .map_err(|e| ApiError::bad_request(format!("the JSON patch is malformed: {e}; expected a list of operations like [{{\"op\":\"replace\",\"path\":\"/spec/x\",\"value\":1}}]")))?;
+            let mut out = target.clone();
+            json_patch::patch(&mut out, &p).map_err(|e| {
+                ApiError::new(
+                    422,
+                    "Invalid",
+                    format!("the JSON patch could not be applied: {e}"),
+                )
+            })?;
+            Ok(out)
+        }
+        PatchType::Strategic => {
+            let p = objects::parse_json(&ctx.body)?;
+            smp::apply(target, &p, &ListKinds::of(ctx))
+                .map_err(|e| ApiError::bad_request(e.to_string()))
+        }
+    }
+}
+
+pub fn patch(server: &ApiServer, ctx: &Ctx, sub: Option<&str>) -> ApiResult<Reply> {
+    let ct = ctx.content_type.as_deref().unwrap_or("");
+    let media = ct.split(';').next().unwrap_or("").trim();
+    let accepted = if ctx.rt.is_crd_type() {
+        CRD_PATCH_TYPES
+    } else {
+        ALL_PATCH_TYPES
+    };
+    if !accepted.contains(&media) {
+        return Err(ApiError::unsupported_media_type(accepted));
+    }
+    let pt = match media {
+        "application/apply-patch+yaml" => return apply::apply(server, ctx, sub),
+        "application/json-patch+json" => PatchType::Json,
+        "application/merge-patch+json" => PatchType::Merge,
+        _ => PatchType::Strategic,
+    };
+    if ctx.body.is_empty() {
+        return Err(ApiError::bad_request("the patch is empty"));
+    }
+    if sub == Some("scale") {
+        return patch_scale(server, ctx, pt);
+    }
+    let manager = ctx.manager();
+    let gr = ctx.gr();
+    let key = ObjKey::new(ctx.namespace(), ctx.name());
+    let mut warnings = Vec::new();
+    let committed = server.store.mutate(&gr, &key, ctx.query.dry_run, |cur| {
+        let cur = cur.ok_or_else(|| ApiError::not_found(ctx.subject(ctx.name())))?;
+        let patched = apply_patch(ctx, pt, &cur.value)?;
+        if !patched.is_object() {
+            return Err(ApiError::bad_request(
+                "the patch turned the object into something that is not an object",
+            ));
+        }
+        let (next, w) = objects::prepare_update(
+            server,
+            ctx,
+            &cur.value,
+            patched,
+            &objects::Change {
+                sub,
+                how: UpdateKind::Patch,
+                manager: &manager,
+                op: "Update",
+            },
+        )?;
+        warnings = w;
+        Ok(next.map(put_or_finish).unwrap_or(Write::Unchanged))
+    })?;
+    server.after_commit(&gr, &committed);
+    Ok(reply(ctx, 200, &committed.obj, warnings))
+}
+
+/// Set `.spec.replicas` (or the CRD's specReplicasPath) from a Scale.
+fn set_replicas(ctx: &Ctx, obj: &mut Value, replicas: i64) -> ApiResult<()> {
+    let path = ctx
+        .version()
+        .scale
+        .as_ref()
+        .map(|s| s.spec_replicas.clone())
+        .unwrap_or_else(|| ".spec.replicas".into());
+    let segs: Vec<&str> = path.trim_start_matches('.').split('.').collect();
+    let mut cur = obj;
+    for (i, s) in segs.iter().enumerate() {
+        if i + 1 == segs.len() {
+            cur[*s] = Value::from(replicas);
+        } else {
+            if !cur[*s].is_object() {
+                cur[*s] = serde_json::json!({});
+            }
+            cur = &mut cur[*s];
+        }
+    }
+    Ok(())
+}
+
+fn patch_scale(server: &ApiServer, ctx: &Ctx, pt: PatchType) -> ApiResult<Reply> {
+    scale_write(server, ctx, |current| {
+        apply_patch(
+            ctx,
+            if pt == PatchType::Strategic {
+                PatchType::Merge
+            } else {
+                pt
+            },
+            current,
+        )
+    })
+}
+
+/// PUT or PATCH of `/scale`: compute the new Scale, write its replicas into the object.
+pub fn scale_write(
+    server: &ApiServer,
+    ctx: &Ctx,
+    next_scale: impl FnOnce(&Value) -> ApiResult<Value>,
+) -> ApiResult<Reply> {
+    let manager = ctx.manager();
+    let gr = ctx.gr();
+    let key = ObjKey::new(ctx.namespace(), ctx.name());
+    let committed = server.store.mutate(&gr, &key, ctx.query.dry_run, |cur| {
+        let cur = cur.ok_or_else(|| ApiError::not_found(ctx.subject(ctx.name())))?;
+        let scale = next_scale(&scale_of(ctx, &cur.value))?;
+        let replicas = at_path(&scale, ".spec.replicas").as_i64().ok_or_else(|| {
+            ApiError::bad_request("the Scale must set spec.replicas to an integer")
+        })?;
+        let mut next = cur.value.clone();
+        set_replicas(ctx, &mut next, replicas)?;
+        let (next, _) = objects::prepare_update(
+            server,
+            ctx,
+            &cur.value,
+            next,
+            &objects::Change {
+                sub: None,
+                how: UpdateKind::Patch,
+                manager: &manager,
+                op: "Update",
+            },
+        )?;
+        Ok(next.map(Write::Put).unwrap_or(Write::Unchanged))
+    })?;
+    Ok(Reply::value(200, &scale_of(ctx, &committed.obj.value)))
+}

@@ -1,0 +1,213 @@
+//! GET of one object (and its status/scale subresources) and LIST with selectors and
+//! pagination, as JSON, Table or PartialObjectMetadata.
+
+use super::ApiServer;
+use super::dispatch::Ctx;
+use super::error::{ApiError, ApiResult};
+use super::http::Reply;
+use super::request::Wanted;
+use super::selector::{FieldSelector, LabelSelector};
+use super::store::{ObjKey, Stored};
+use super::table;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use bytes::{BufMut, Bytes, BytesMut};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// Selectors of a list or watch request.
+pub struct Filter {
+    labels: LabelSelector,
+    fields: FieldSelector,
+}
+
+impl Filter {
+    pub fn from_ctx(ctx: &Ctx) -> ApiResult<Self> {
+        let labels = LabelSelector::parse(ctx.query.label_selector.as_deref().unwrap_or(""))?;
+        let fields = FieldSelector::parse(
+            ctx.query.field_selector.as_deref().unwrap_or(""),
+            &ctx.version().selectable_fields,
+        )?;
+        Ok(Self { labels, fields })
+    }
+
+    pub fn matches(&self, obj: &Value) -> bool {
+        self.labels.matches(&obj["metadata"]["labels"]) && self.fields.matches(obj)
+    }
+}
+
+/// The object's JSON in the version the client asked for.
+pub fn json_in_version(ctx: &Ctx, s: &Stored) -> Bytes {
+    let want = ctx.api_version();
+    if s.value["apiVersion"].as_str() == Some(want.as_str()) {
+        return s.json.clone();
+    }
+    let mut v = s.value.clone();
+    v["apiVersion"] = json!(want);
+    Bytes::from(v.to_string())
+}
+
+pub fn partial(value: &Value) -> Value {
+    json!({"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": value["metadata"]})
+}
+
+pub fn get(server: &ApiServer, ctx: &Ctx, sub: Option<&str>) -> ApiResult<Reply> {
+    let key = ObjKey::new(ctx.namespace(), ctx.name());
+    let stored = server
+        .store
+        .get(&ctx.gr(), &key)
+        .ok_or_else(|| ApiError::not_found(ctx.subject(ctx.name())))?;
+    if sub == Some("scale") {
+        return Ok(Reply::value(200, &scale_of(ctx, &stored.value)));
+    }
+    Ok(match ctx.wanted {
+        Wanted::Table => Reply::value(
+            200,
+            &table::table(ctx, &[stored], server.store.current_rv(), None),
+        ),
+        Wanted::PartialMetadata | Wanted::PartialMetadataList => {
+            Reply::value(200, &partial(&stored.value))
+        }
+        _ => Reply::json(200, json_in_version(ctx, &stored)),
+    })
+}
+
+/// Read a dotted JSON path such as `.spec.replicas`.
+pub fn at_path<'a>(v: &'a Value, path: &str) -> &'a Value {
+    path.trim_start_matches('.')
+        .split('.')
+        .filter(|s| !s.is_empty())
+        .fold(v, |cur, seg| &cur[seg])
+}
+
+/// The `autoscaling/v1` Scale of an object.
+pub fn scale_of(ctx: &Ctx, obj: &Value) -> Value {
+    let spec = ctx.version().scale.clone();
+    let (replicas, status, selector) = match &spec {
+        Some(s) => (
+            at_path(obj, &s.spec_replicas).clone(),
+            at_path(obj, &s.status_replicas).clone(),
+            s.label_selector
+                .as_deref()
+                .map(|p| at_path(obj, p).clone())
+                .unwrap_or(Value::Null),
+        ),
+        None => (Value::Null, Value::Null, Value::Null),
+    };
+    let mut st = json!({"replicas": status.as_i64().unwrap_or(0)});
+    if let Some(s) = selector.as_str() {
+        st["selector"] = json!(s);
+    }
+    let m = &obj["metadata"];
+    json!({
+        "kind": "Scale", "apiVersion": "autoscaling/v1",
+        "metadata": {"name": m["name"], "namespace": m["namespace"], "uid": m["uid"],
+                     "resourceVersion": m["resourceVersion"], "creationTimestamp": m["creationTimestamp"]},
+        "spec": {"replicas": replicas.as_i64().unwrap_or(0)},
+        "status": st
+    })
+}
+
+fn encode_continue(rv: u64, key: &ObjKey) -> String {
+    URL_SAFE_NO_PAD.encode(json!({"rv": rv, "ns": key.namespace, "name": key.name}).to_string())
+}
+
+fn decode_continue(token: &str) -> ApiResult<ObjKey> {
+    let bad = || {
+        ApiError::bad_request(
+            "continue key is not valid: the token could not be decoded; restart the list without it",
+        )
+    };
+    let raw = URL_SAFE_NO_PAD
+        .decode(token.trim_end_matches('='))
+        .map_err(|_| bad())?;
+    let v: Value = serde_json::from_slice(&raw).map_err(|_| bad())?;
+    Ok(ObjKey::new(
+        v["ns"].as_str().ok_or_else(bad)?,
+        v["name"].as_str().ok_or_else(bad)?,
+    ))
+}
+
+pub fn list(server: &ApiServer, ctx: &Ctx) -> ApiResult<Reply> {
+    let filter = Filter::from_ctx(ctx)?;
+    let start = ctx
+        .query
+        .continue_
+        .as_deref()
+        .map(decode_continue)
+        .transpose()?;
+    let (items, rv) = server.store.list(&ctx.gr(), ctx.path.namespace.as_deref());
+    let mut selected: Vec<Arc<Stored>> = Vec::new();
+    let mut next = None;
+    let mut remaining = 0usize;
+    for s in items {
+        if let Some(start) = &start {
+            let k = ObjKey::new(
+                s.value["metadata"]["namespace"].as_str().unwrap_or(""),
+                s.value["metadata"]["name"].as_str().unwrap_or(""),
+            );
+            if &k <= start {
+                continue;
+            }
+        }
+        if !filter.matches(&s.value) {
+            continue;
+        }
+        if ctx.query.limit.is_some_and(|l| selected.len() >= l) {
+            if next.is_none()
+                && let Some(last) = selected.last()
+            {
+                next = Some(ObjKey::new(
+                    last.value["metadata"]["namespace"].as_str().unwrap_or(""),
+                    last.value["metadata"]["name"].as_str().unwrap_or(""),
+                ));
+            }
+            remaining += 1;
+            continue;
+        }
+        selected.push(s);
+    }
+    let continue_ = next.map(|k| encode_continue(rv, &k));
+    match ctx.wanted {
+        Wanted::Table => {
+            return Ok(Reply::value(
+                200,
+                &table::table(ctx, &selected, rv, continue_),
+            ));
+        }
+        Wanted::PartialMetadata | Wanted::PartialMetadataList => {
+            let items: Vec<Value> = selected.iter().map(|s| partial(&s.value)).collect();
+            let mut meta = json!({"resourceVersion": rv.to_string()});
+            if let Some(c) = &continue_ {
+                meta["continue"] = json!(c);
+            }
+            return Ok(Reply::value(
+                200,
+                &json!({"kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1", "metadata": meta, "items": items}),
+            ));
+        }
+        _ => {}
+    }
+    let mut meta = json!({"resourceVersion": rv.to_string()});
+    if let Some(c) = &continue_ {
+        meta["continue"] = json!(c);
+        meta["remainingItemCount"] = json!(remaining);
+    }
+    let head = format!(
+        "{{\"kind\":{},\"apiVersion\":{},\"metadata\":{},\"items\":[",
+        json!(ctx.rt.list_kind),
+        json!(ctx.api_version()),
+        meta
+    );
+    let size: usize = selected.iter().map(|s| s.json.len() + 1).sum::<usize>() + head.len() + 2;
+    let mut buf = BytesMut::with_capacity(size);
+    buf.put_slice(head.as_bytes());
+    for (i, s) in selected.iter().enumerate() {
+        if i > 0 {
+            buf.put_u8(b',');
+        }
+        buf.put_slice(&json_in_version(ctx, s));
+    }
+    buf.put_slice(b"]}");
+    Ok(Reply::json(200, buf.freeze()))
+}

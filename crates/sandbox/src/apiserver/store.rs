@@ -1,0 +1,401 @@
+//! The object store of one API server: objects by type and key, one resourceVersion
+//! counter, a bounded event history for watches, and a broadcast of every change.
+//!
+//! All writes go through [`Store::mutate`], which runs a caller's read-modify-write under
+//! the write lock, so there are no lost updates and events are totally ordered.
+
+use super::error::{ApiError, ApiResult};
+use super::persist::{Persist, PersistError};
+use super::registry::GroupResource;
+use bytes::Bytes;
+use parking_lot::RwLock;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
+use tokio::sync::broadcast;
+
+/// How many past events a watch may resume from before it gets 410 Gone.
+const HISTORY: usize = 20_000;
+const BROADCAST_CAPACITY: usize = 1 << 16;
+
+/// Objects are ordered by namespace, then name (what list output is sorted by).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ObjKey {
+    pub namespace: String,
+    pub name: String,
+}
+
+impl ObjKey {
+    pub fn new(namespace: &str, name: &str) -> Self {
+        Self {
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+        }
+    }
+}
+
+/// One stored object and its serialized form (served as is by GET and LIST).
+#[derive(Debug)]
+pub struct Stored {
+    pub value: Value,
+    pub json: Bytes,
+    pub rv: u64,
+}
+
+impl Stored {
+    fn new(value: Value, rv: u64) -> Self {
+        let json = Bytes::from(serde_json::to_vec(&value).unwrap_or_default());
+        Self { value, json, rv }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventType {
+    Added,
+    Modified,
+    Deleted,
+}
+
+impl EventType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Added => "ADDED",
+            Self::Modified => "MODIFIED",
+            Self::Deleted => "DELETED",
+        }
+    }
+}
+
+/// A change, as delivered to watchers.
+#[derive(Debug)]
+pub struct Event {
+    pub gr: GroupResource,
+    pub type_: EventType,
+    pub obj: Arc<Stored>,
+    /// The object before this change (for selector transitions).
+    pub prev: Option<Arc<Stored>>,
+    pub rv: u64,
+    /// `{"type":…,"object":…}\n`, serialized once for every plain watcher.
+    pub line: Bytes,
+}
+
+/// The result of [`Store::mutate`].
+pub struct Committed {
+    pub obj: Arc<Stored>,
+    /// What changed (`None`: nothing).
+    pub event: Option<EventType>,
+}
+
+/// Past events and a live receiver for what follows them.
+pub type Resume = (Vec<Arc<Event>>, broadcast::Receiver<Arc<Event>>);
+
+/// What a mutation decided.
+pub enum Write {
+    /// Store this object (create or update).
+    Put(Value),
+    /// Remove the object.
+    Delete,
+    /// Change nothing; answer with the current object.
+    Unchanged,
+}
+
+struct Inner {
+    rv: u64,
+    data: HashMap<GroupResource, BTreeMap<ObjKey, Arc<Stored>>>,
+    history: VecDeque<Arc<Event>>,
+    /// Events up to this resourceVersion are no longer in `history`.
+    compacted: u64,
+}
+
+pub struct Store {
+    inner: RwLock<Inner>,
+    tx: broadcast::Sender<Arc<Event>>,
+    persist: Option<Persist>,
+}
+
+fn persist_key(gr: &GroupResource, key: &ObjKey) -> String {
+    format!(
+        "{}|{}|{}|{}",
+        gr.group, gr.resource, key.namespace, key.name
+    )
+}
+
+fn event_line(type_: EventType, json: &[u8]) -> Bytes {
+    let mut line = Vec::with_capacity(json.len() + 32);
+    line.extend_from_slice(b"{\"type\":\"");
+    line.extend_from_slice(type_.as_str().as_bytes());
+    line.extend_from_slice(b"\",\"object\":");
+    line.extend_from_slice(json);
+    line.extend_from_slice(b"}\n");
+    Bytes::from(line)
+}
+
+fn set_rv(value: &mut Value, rv: u64) {
+    if let Some(meta) = value.get_mut("metadata").and_then(Value::as_object_mut) {
+        meta.insert("resourceVersion".into(), Value::String(rv.to_string()));
+    }
+}
+
+impl Store {
+    /// An empty in-memory store.
+    pub fn memory() -> Self {
+        Self::build(None, 1, Vec::new())
+    }
+
+    /// A store backed by a database file; loads what it holds.
+    pub fn persistent(persist: Persist) -> Result<Self, PersistError> {
+        let loaded = persist.load()?;
+        let mut objects = Vec::new();
+        for (key, bytes) in loaded.objects {
+            let mut parts = key.splitn(4, '|');
+            let (Some(g), Some(r), Some(ns), Some(name)) =
+                (parts.next(), parts.next(), parts.next(), parts.next())
+            else {
+                return Err(PersistError::Db(format!("malformed key {key:?}")));
+            };
+            let value: Value = serde_json::from_slice(&bytes)
+                .map_err(|e| PersistError::Db(format!("object {key}: {e}")))?;
+            objects.push((GroupResource::new(g, r), ObjKey::new(ns, name), value));
+        }
+        Ok(Self::build(
+            Some(persist),
+            loaded.resource_version.max(1),
+            objects,
+        ))
+    }
+
+    fn build(
+        persist: Option<Persist>,
+        rv: u64,
+        objects: Vec<(GroupResource, ObjKey, Value)>,
+    ) -> Self {
+        let mut data: HashMap<GroupResource, BTreeMap<ObjKey, Arc<Stored>>> = HashMap::new();
+        for (gr, key, value) in objects {
+            let orv = value["metadata"]["resourceVersion"]
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(rv);
+            data.entry(gr)
+                .or_default()
+                .insert(key, Arc::new(Stored::new(value, orv)));
+        }
+        let (tx, _) = broadcast::channel(BROADCAST_CAPACITY);
+        Self {
+            inner: RwLock::new(Inner {
+                rv,
+                data,
+                history: VecDeque::new(),
+                compacted: rv,
+            }),
+            tx,
+            persist,
+        }
+    }
+
+    pub fn current_rv(&self) -> u64 {
+        self.inner.read().rv
+    }
+
+    pub fn get(&self, gr: &GroupResource, key: &ObjKey) -> Option<Arc<Stored>> {
+        self.inner.read().data.get(gr)?.get(key).cloned()
+    }
+
+    /// Objects of a type (in one namespace, or all), sorted, with the list's resourceVersion.
+    pub fn list(&self, gr: &GroupResource, namespace: Option<&str>) -> (Vec<Arc<Stored>>, u64) {
+        let inner = self.inner.read();
+        let items = match inner.data.get(gr) {
+            None => Vec::new(),
+            Some(map) => match namespace {
+                Some(ns) => map
+                    .range(ObjKey::new(ns, "")..)
+                    .take_while(|(k, _)| k.namespace == ns)
+                    .map(|(_, v)| v.clone())
+                    .collect(),
+                None => map.values().cloned().collect(),
+            },
+        };
+        (items, inner.rv)
+    }
+
+    /// Every type that has objects in a namespace.
+    pub fn types_in_namespace(&self, namespace: &str) -> Vec<GroupResource> {
+        let inner = self.inner.read();
+        inner
+            .data
+            .iter()
+            .filter(|(_, m)| {
+                m.range(ObjKey::new(namespace, "")..)
+                    .next()
+                    .is_some_and(|(k, _)| k.namespace == namespace)
+            })
+            .map(|(gr, _)| gr.clone())
+            .collect()
+    }
+
+    /// Every stored type.
+    pub fn types(&self) -> Vec<GroupResource> {
+        self.inner.read().data.keys().cloned().collect()
+    }
+
+    /// Read-modify-write one object atomically. `decide` sees the current object and says
+    /// what to store; the store assigns the resourceVersion, persists, and tells watchers.
+    /// With `dry_run`, nothing is stored and the result carries no new resourceVersion.
+    /// Returns the object as stored (for a delete: its last state) and what happened.
+    pub fn mutate<F>(
+        &self,
+        gr: &GroupResource,
+        key: &ObjKey,
+        dry_run: bool,
+        decide: F,
+    ) -> ApiResult<Committed>
+    where
+        F: FnOnce(Option<&Arc<Stored>>) -> ApiResult<Write>,
+    {
+        if dry_run {
+            let current = self.get(gr, key);
+            let (obj, event) = match decide(current.as_ref())? {
+                Write::Put(value) => {
+                    let event = if current.is_some() {
+                        EventType::Modified
+                    } else {
+                        EventType::Added
+                    };
+                    (
+                        Arc::new(Stored::new(value, current.map(|c| c.rv).unwrap_or(0))),
+                        Some(event),
+                    )
+                }
+                Write::Delete => (
+                    current.ok_or_else(|| ApiError::internal("dry run of a missing object"))?,
+                    Some(EventType::Deleted),
+                ),
+                Write::Unchanged => (
+                    current.ok_or_else(|| ApiError::internal("dry run of a missing object"))?,
+                    None,
+                ),
+            };
+            return Ok(Committed { obj, event });
+        }
+        let mut inner = self.inner.write();
+        let current = inner.data.get(gr).and_then(|m| m.get(key)).cloned();
+        let write = decide(current.as_ref())?;
+        let rv = inner.rv + 1;
+        let (type_, stored) = match write {
+            Write::Unchanged => {
+                let obj =
+                    current.ok_or_else(|| ApiError::internal("no object to leave unchanged"))?;
+                return Ok(Committed { obj, event: None });
+            }
+            Write::Put(mut value) => {
+                set_rv(&mut value, rv);
+                let stored = Arc::new(Stored::new(value, rv));
+                self.persist_write(gr, key, Some(&stored.json), rv)?;
+                let type_ = if current.is_some() {
+                    EventType::Modified
+                } else {
+                    EventType::Added
+                };
+                inner
+                    .data
+                    .entry(gr.clone())
+                    .or_default()
+                    .insert(key.clone(), stored.clone());
+                (type_, stored)
+            }
+            Write::Delete => {
+                let Some(cur) = &current else {
+                    return Err(ApiError::internal("delete of a missing object"));
+                };
+                self.persist_write(gr, key, None, rv)?;
+                let mut value = cur.value.clone();
+                set_rv(&mut value, rv);
+                let stored = Arc::new(Stored::new(value, rv));
+                if let Some(m) = inner.data.get_mut(gr) {
+                    m.remove(key);
+                    if m.is_empty() {
+                        inner.data.remove(gr);
+                    }
+                }
+                (EventType::Deleted, stored)
+            }
+        };
+        inner.rv = rv;
+        let event = Arc::new(Event {
+            gr: gr.clone(),
+            type_,
+            line: event_line(type_, &stored.json),
+            obj: stored.clone(),
+            prev: current,
+            rv,
+        });
+        inner.history.push_back(event.clone());
+        if inner.history.len() > HISTORY
+            && let Some(old) = inner.history.pop_front()
+        {
+            inner.compacted = old.rv;
+        }
+        // No receivers is fine.
+        let _ = self.tx.send(event);
+        Ok(Committed {
+            obj: stored,
+            event: Some(type_),
+        })
+    }
+
+    fn persist_write(
+        &self,
+        gr: &GroupResource,
+        key: &ObjKey,
+        json: Option<&[u8]>,
+        rv: u64,
+    ) -> ApiResult<()> {
+        if let Some(p) = &self.persist {
+            p.write(&persist_key(gr, key), json, rv)
+                .map_err(|e| ApiError::internal(format!("storing the object failed: {e}")))?;
+        }
+        Ok(())
+    }
+
+    /// Subscribe to changes after `from`: the past events still in history, then a live
+    /// receiver. 410 Gone when `from` is older than the history.
+    pub fn watch_from(&self, from: u64) -> ApiResult<Resume> {
+        let inner = self.inner.read();
+        if from < inner.compacted {
+            return Err(ApiError::gone(format!(
+                "too old resource version: {from} ({})",
+                inner.compacted + 1
+            )));
+        }
+        let past: Vec<Arc<Event>> = inner
+            .history
+            .iter()
+            .filter(|e| e.rv > from)
+            .cloned()
+            .collect();
+        Ok((past, self.tx.subscribe()))
+    }
+
+    /// A consistent snapshot of a type plus a live receiver for what follows it.
+    pub fn snapshot_and_subscribe(
+        &self,
+        gr: &GroupResource,
+        namespace: Option<&str>,
+    ) -> (Vec<Arc<Stored>>, u64, broadcast::Receiver<Arc<Event>>) {
+        let inner = self.inner.read();
+        let rx = self.tx.subscribe();
+        let items = match inner.data.get(gr) {
+            None => Vec::new(),
+            Some(map) => map
+                .iter()
+                .filter(|(k, _)| namespace.is_none_or(|ns| k.namespace == ns))
+                .map(|(_, v)| v.clone())
+                .collect(),
+        };
+        (items, inner.rv, rx)
+    }
+
+    /// A receiver of every future change (for in-process controllers).
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
+        self.tx.subscribe()
+    }
+}

@@ -1,0 +1,71 @@
+//! `klutch-tui sandbox`: run the sandbox in the foreground until Ctrl-C or SIGTERM.
+
+use crate::cli::SandboxArgs;
+use crate::paths;
+use anyhow::Context;
+use std::io::Write;
+
+/// The sandbox's config from the command line, with default paths in the state directory.
+pub fn config(args: &SandboxArgs) -> sandbox::SandboxConfig {
+    let base = args.state_dir.clone().unwrap_or_else(paths::state_dir);
+    sandbox::SandboxConfig {
+        listen: args.listen,
+        kubeconfig_out: args
+            .kubeconfig_out
+            .clone()
+            .unwrap_or_else(|| base.join("sandbox-kubeconfig.yaml")),
+        info_out: args
+            .info_out
+            .clone()
+            .unwrap_or_else(|| base.join("sandbox-info.json")),
+        state_dir: args.state_dir.clone(),
+    }
+}
+
+pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
+    let cfg = config(&args);
+    let sb = sandbox::start(cfg)
+        .await
+        .context("starting the sandbox failed")?;
+    let info = sb.info().clone();
+    tracing::info!(app = %info.app_server, control_plane = %info.control_plane_server, "sandbox ready");
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "sandbox ready")?;
+        out.flush()?;
+    }
+    eprintln!("App Cluster:            {}", info.app_server);
+    eprintln!("Control Plane Cluster:  {}", info.control_plane_server);
+    eprintln!("kubeconfig:             {}", info.kubeconfig.display());
+    eprintln!(
+        "  kubectl --kubeconfig {} --context klutch-control-plane get crds",
+        info.kubeconfig.display()
+    );
+    eprintln!("Stop with Ctrl-C.");
+    wait_for_signal().await;
+    tracing::info!("stopping the sandbox");
+    sb.shutdown().await;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
