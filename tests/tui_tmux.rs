@@ -3,6 +3,8 @@
 //! sandbox shows as reconnecting and, restarted, as connected again, and `q` restores the
 //! terminal.
 
+#![allow(clippy::unwrap_used)]
+
 #[path = "tmux/mod.rs"]
 mod tmux;
 
@@ -22,7 +24,12 @@ fn embedded_kubeconfig(dir: &std::path::Path) -> PathBuf {
     let state = dir.join("xdg-state/klutch-tui");
     for entry in std::fs::read_dir(&state).unwrap() {
         let path = entry.unwrap().path();
-        if path.file_name().unwrap().to_string_lossy().starts_with("embedded-sandbox-") {
+        if path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("embedded-sandbox-")
+        {
             return path.join("kubeconfig.yaml");
         }
     }
@@ -38,20 +45,35 @@ fn cockpit_on_the_embedded_sandbox() {
         tmux::binary()
     );
     let t = Tmux::start("embedded", &cmd, 120, 30);
-    t.wait_for("both clusters connected", Duration::from_secs(20), connected_both);
+    t.wait_for(
+        "both clusters connected",
+        Duration::from_secs(20),
+        connected_both,
+    );
     let kc = embedded_kubeconfig(dir.path());
     let crds = fixture("claim-crds.yaml");
     kubectl(&kc, APP, &["apply", "-f", crds.to_str().unwrap()]);
     kubectl(&kc, APP, &["create", "namespace", "team-a"]);
-    apply(&kc, APP, &claim("PostgresqlInstance", "team-a", "orders-db"));
-    t.wait_for("the first claim (CRD picked up live)", Duration::from_secs(10), |s| {
-        s.contains("orders-db")
-    });
+    apply(
+        &kc,
+        APP,
+        &claim("PostgresqlInstance", "team-a", "orders-db"),
+    );
+    t.wait_for(
+        "the first claim (CRD picked up live)",
+        Duration::from_secs(10),
+        |s| s.contains("orders-db"),
+    );
 
     // With the kind watched, a new object shows within a second, no key pressed.
     apply(&kc, APP, &claim("Backup", "team-a", "nightly"));
-    let took = t.wait_for("a new claim", Duration::from_secs(1), |s| s.contains("nightly"));
-    eprintln!("claim appeared {} ms after kubectl returned", took.as_millis());
+    let took = t.wait_for("a new claim", Duration::from_secs(1), |s| {
+        s.contains("nightly")
+    });
+    eprintln!(
+        "claim appeared {} ms after kubectl returned",
+        took.as_millis()
+    );
 
     // Control Plane kinds show in their views.
     let export_crd = shared("crds/bind/klutch.anynines.com_clusterbindings.yaml");
@@ -89,12 +111,16 @@ fn cockpit_on_the_embedded_sandbox() {
 
     // Deleting with kubectl removes the row, again without a key.
     kubectl(&kc, APP, &["delete", "backup", "nightly", "-n", "team-a"]);
-    t.wait_for("the deleted claim to go", Duration::from_secs(1), |s| !s.contains("nightly"));
+    t.wait_for("the deleted claim to go", Duration::from_secs(1), |s| {
+        !s.contains("nightly")
+    });
 
     // q quits and restores the terminal.
     assert!(t.alternate_on());
     t.type_text("q");
-    t.wait_for("the cockpit to exit", Duration::from_secs(10), |s| s.contains("EXITED 0"));
+    t.wait_for("the cockpit to exit", Duration::from_secs(10), |s| {
+        s.contains("EXITED 0")
+    });
     assert!(!t.alternate_on(), "the alternate screen was left");
 }
 
@@ -106,7 +132,11 @@ fn a_stopped_sandbox_shows_as_reconnecting_and_comes_back() {
     let crds = fixture("claim-crds.yaml");
     kubectl(&kc, APP, &["apply", "-f", crds.to_str().unwrap()]);
     kubectl(&kc, APP, &["create", "namespace", "team-b"]);
-    apply(&kc, APP, &claim("PostgresqlInstance", "team-b", "before-stop"));
+    apply(
+        &kc,
+        APP,
+        &claim("PostgresqlInstance", "team-b", "before-stop"),
+    );
     let cmd = format!(
         "{} {} --kubeconfig {} --app-context {APP} --cp-context {CP}; echo EXITED $?; sleep 30",
         isolated_env(dir.path()),
@@ -123,14 +153,21 @@ fn a_stopped_sandbox_shows_as_reconnecting_and_comes_back() {
         let lines: Vec<&str> = s.lines().collect();
         lines[0].contains("reconnecting") && lines[1].contains("reconnecting")
     });
-    assert!(t.screen().contains("before-stop"), "last known objects stay visible");
+    assert!(
+        t.screen().contains("before-stop"),
+        "last known objects stay visible"
+    );
 
     let _again = tmux::SandboxProcess::start(dir.path());
     t.wait_for("connected again", Duration::from_secs(20), connected_both);
     apply(&kc, APP, &claim("Backup", "team-b", "after-restart"));
-    t.wait_for("watches resumed", Duration::from_secs(15), |s| s.contains("after-restart"));
+    t.wait_for("watches resumed", Duration::from_secs(15), |s| {
+        s.contains("after-restart")
+    });
 
     t.press("C-c");
-    t.wait_for("the cockpit to exit", Duration::from_secs(10), |s| s.contains("EXITED 0"));
+    t.wait_for("the cockpit to exit", Duration::from_secs(10), |s| {
+        s.contains("EXITED 0")
+    });
     assert!(!t.alternate_on());
 }

@@ -285,9 +285,11 @@ impl Theme {
             .iter()
             .zip(&self.styles)
             .map(|(slot, s)| {
-                let mut plain = Style::default();
-                plain.add_modifier = s.add_modifier;
-                plain.sub_modifier = s.sub_modifier;
+                let plain = Style {
+                    add_modifier: s.add_modifier,
+                    sub_modifier: s.sub_modifier,
+                    ..Style::default()
+                };
                 match slot {
                     Slot::Selected | Slot::TabActive => plain.add_modifier(Modifier::REVERSED),
                     _ => plain,

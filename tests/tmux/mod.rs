@@ -14,12 +14,16 @@ pub fn binary() -> &'static str {
 
 /// Files shipped with these tests.
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tmux").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/tmux")
+        .join(name)
 }
 
 /// The shared fixtures beside the repository.
 pub fn shared(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures").join(path)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fixtures")
+        .join(path)
 }
 
 fn need(tool: &str) {
@@ -30,7 +34,10 @@ fn need(tool: &str) {
         .stderr(Stdio::null())
         .status()
         .is_ok();
-    assert!(ok, "{tool} is needed for the end-to-end tests (apt-get install {tool})");
+    assert!(
+        ok,
+        "{tool} is needed for the end-to-end tests (apt-get install {tool})"
+    );
 }
 
 /// A tmux server of our own running one session.
@@ -46,7 +53,15 @@ impl Tmux {
         let t = Tmux { socket };
         let status = t
             .cmd()
-            .args(["new-session", "-d", "-s", "t", "-x", &width.to_string(), "-y"])
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                "t",
+                "-x",
+                &width.to_string(),
+                "-y",
+            ])
             .arg(height.to_string())
             .arg(command)
             .status()
@@ -63,19 +78,31 @@ impl Tmux {
 
     /// The screen as text.
     pub fn screen(&self) -> String {
-        let out = self.cmd().args(["capture-pane", "-p", "-t", "t"]).output().unwrap();
+        let out = self
+            .cmd()
+            .args(["capture-pane", "-p", "-t", "t"])
+            .output()
+            .unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     /// Type text literally.
     pub fn type_text(&self, text: &str) {
-        let s = self.cmd().args(["send-keys", "-t", "t", "-l", text]).status().unwrap();
+        let s = self
+            .cmd()
+            .args(["send-keys", "-t", "t", "-l", text])
+            .status()
+            .unwrap();
         assert!(s.success());
     }
 
     /// Press a named key (`Enter`, `Escape`, `C-c`).
     pub fn press(&self, key: &str) {
-        let s = self.cmd().args(["send-keys", "-t", "t", key]).status().unwrap();
+        let s = self
+            .cmd()
+            .args(["send-keys", "-t", "t", key])
+            .status()
+            .unwrap();
         assert!(s.success());
     }
 
@@ -134,7 +161,11 @@ pub fn apply(kubeconfig: &Path, context: &str, manifest: &str) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("m.yaml");
     std::fs::write(&file, manifest).unwrap();
-    kubectl(kubeconfig, context, &["apply", "-f", file.to_str().unwrap()]);
+    kubectl(
+        kubeconfig,
+        context,
+        &["apply", "-f", file.to_str().unwrap()],
+    );
 }
 
 /// A claim manifest.

@@ -301,10 +301,10 @@ fn click(state: &mut AppState, x: u16, y: u16, store: &StoreData) {
                 command(state, Command::OpenDetail, store);
             } else {
                 select(state, item);
-                if let Some(entry) = state.rows.item(item).cloned() {
-                    if state.detail.is_some() {
-                        state.detail = Some(Detail::open(entry));
-                    }
+                if let Some(entry) = state.rows.item(item).cloned()
+                    && state.detail.is_some()
+                {
+                    state.detail = Some(Detail::open(entry));
                 }
             }
         }

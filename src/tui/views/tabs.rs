@@ -30,7 +30,7 @@ pub fn draw(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
         Access::ReadWrite => ("klutch-tui", Slot::Title),
     };
     let len = name.len() as u16;
-    if right >= end + len + 1 {
+    if right > end + len {
         buf.set_string(right - len - 1, area.y, name, t.style(slot));
     }
 }
