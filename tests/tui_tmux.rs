@@ -171,3 +171,141 @@ fn a_stopped_sandbox_shows_as_reconnecting_and_comes_back() {
     });
     assert!(!t.alternate_on());
 }
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let cmd = format!(
+        "{} {} --sandbox --theme light; echo EXITED $?; sleep 30",
+        isolated_env(dir.path()),
+        tmux::binary()
+    );
+    let t = Tmux::start("sigterm", &cmd, 80, 24);
+    t.wait_for(
+        "both clusters connected",
+        Duration::from_secs(20),
+        connected_both,
+    );
+    assert!(t.alternate_on());
+    let pid = t.program_pid();
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    t.wait_for("the cockpit to exit", Duration::from_secs(10), |s| {
+        s.contains("EXITED 0")
+    });
+    assert!(!t.alternate_on(), "the alternate screen was left");
+}
+
+#[test]
+fn a_broken_config_gives_a_message_and_the_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config/klutch-tui");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(config.join("config.yaml"), "keys:\n  fly: x\n").unwrap();
+    let cmd = format!(
+        "{} NO_COLOR=1 {} --sandbox; echo EXITED $?; sleep 30",
+        isolated_env(dir.path()),
+        tmux::binary()
+    );
+    let t = Tmux::start("config", &cmd, 80, 24);
+    t.wait_for("the config message", Duration::from_secs(20), |s| {
+        s.contains("unknown command \"fly\"")
+    });
+    t.type_text("q");
+    t.wait_for("the cockpit to exit", Duration::from_secs(10), |s| {
+        s.contains("EXITED 0")
+    });
+}
+
+#[test]
+fn a_user_who_may_not_watch_everything_sees_forbidden() {
+    let dir = tempfile::tempdir().unwrap();
+    let _sandbox = tmux::SandboxProcess::start(dir.path());
+    let kc = dir.path().join("kubeconfig.yaml");
+    let crds = fixture("claim-crds.yaml");
+    kubectl(&kc, APP, &["apply", "-f", crds.to_str().unwrap()]);
+    kubectl(&kc, APP, &["create", "namespace", "dev"]);
+    kubectl(&kc, APP, &["create", "serviceaccount", "dev", "-n", "dev"]);
+    kubectl(
+        &kc,
+        APP,
+        &[
+            "create",
+            "clusterrole",
+            "pg-reader",
+            "--verb=get,list,watch",
+            "--resource=postgresqlinstances.anynines.com",
+        ],
+    );
+    kubectl(
+        &kc,
+        APP,
+        &[
+            "create",
+            "clusterrolebinding",
+            "dev-pg",
+            "--clusterrole=pg-reader",
+            "--serviceaccount=dev:dev",
+        ],
+    );
+    let token = kubectl(&kc, APP, &["create", "token", "dev", "-n", "dev"]);
+    let cluster = kubectl(
+        &kc,
+        APP,
+        &[
+            "config",
+            "view",
+            "-o",
+            "jsonpath={.contexts[?(@.name==\"klutch-app\")].context.cluster}",
+        ],
+    );
+    kubectl(
+        &kc,
+        APP,
+        &[
+            "config",
+            "set-credentials",
+            "dev",
+            &format!("--token={}", token.trim()),
+        ],
+    );
+    kubectl(
+        &kc,
+        APP,
+        &[
+            "config",
+            "set-context",
+            "dev",
+            &format!("--cluster={cluster}"),
+            "--user=dev",
+        ],
+    );
+    apply(&kc, APP, &claim("PostgresqlInstance", "dev", "visible-db"));
+    let cmd = format!(
+        "{} {} --kubeconfig {} --app-context dev; echo EXITED $?; sleep 30",
+        isolated_env(dir.path()),
+        tmux::binary(),
+        kc.display()
+    );
+    let t = Tmux::start("forbidden", &cmd, 120, 30);
+    t.wait_for(
+        "forbidden health and the readable claim",
+        Duration::from_secs(20),
+        |s| {
+            let first = s.lines().next().unwrap_or_default();
+            first.contains("may not watch") && first.contains("backups") && s.contains("visible-db")
+        },
+    );
+    t.wait_for(
+        "the server's message in the message line",
+        Duration::from_secs(5),
+        |s| s.contains("cannot list resource"),
+    );
+    t.type_text("q");
+    t.wait_for("the cockpit to exit", Duration::from_secs(10), |s| {
+        s.contains("EXITED 0")
+    });
+}

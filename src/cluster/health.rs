@@ -57,7 +57,7 @@ pub enum Health {
     Connecting,
     /// Answers, and every watch is allowed.
     Connected,
-    /// Answers, but some resources may not be read; one of the server's messages.
+    /// Answers, but some resources may not be watched (named in the text).
     Forbidden(String),
     /// Does not answer; retrying.
     Reconnecting {
@@ -116,10 +116,11 @@ impl ClusterState {
                 last_error: last_error.clone(),
                 retry_in: *retry_in,
             },
-            Link::Up => match self.forbidden.values().next() {
-                Some(msg) => Health::Forbidden(msg.clone()),
-                None => Health::Connected,
-            },
+            Link::Up if self.forbidden.is_empty() => Health::Connected,
+            Link::Up => {
+                let names: Vec<&str> = self.forbidden.keys().map(String::as_str).collect();
+                Health::Forbidden(format!("may not watch {}", names.join(", ")))
+            }
         }
     }
 }
@@ -137,8 +138,11 @@ mod tests {
         c.link = Link::Up;
         assert_eq!(c.health(), Health::Connected);
         c.forbidden
+            .insert("restores".into(), "restores is forbidden".into());
+        c.forbidden
             .insert("backups".into(), "backups is forbidden".into());
-        assert_eq!(c.health(), Health::Forbidden("backups is forbidden".into()));
+        let expected = Health::Forbidden("may not watch backups, restores".into());
+        assert_eq!(c.health(), expected);
         c.link = Link::Down {
             since: Timestamp::UNIX_EPOCH,
             attempts: 2,

@@ -5,6 +5,7 @@
 use super::backoff::Backoff;
 use super::entry::{Entry, RowKey};
 use super::kinds::WatchedKind;
+use super::store::Level;
 use super::{ClusterId, Store};
 use futures::StreamExt;
 use kube::Client;
@@ -86,5 +87,28 @@ pub(super) async fn run(
                 }
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api_error(code: u16) -> kube::Error {
+        let status: kube::core::Status = serde_json::from_value(serde_json::json!({
+            "status": "Failure", "code": code, "reason": "Forbidden",
+            "message": "backups.anynines.com is forbidden: User \"dev\" cannot list resource"
+        }))
+        .unwrap();
+        kube::Error::Api(Box::new(status))
+    }
+
+    #[test]
+    fn only_403_counts_as_forbidden() {
+        assert!(is_forbidden(&api_error(403)));
+        assert!(!is_forbidden(&api_error(404)));
+        let wrapped = watcher::Error::InitialListFailed(api_error(403));
+        assert!(inner_error(&wrapped).is_some_and(is_forbidden));
+        assert!(inner_error(&watcher::Error::NoResourceVersion).is_none());
     }
 }

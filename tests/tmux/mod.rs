@@ -244,3 +244,21 @@ pub fn isolated_env(dir: &Path) -> String {
         d = dir.display()
     )
 }
+
+impl Tmux {
+    /// The process the pane's shell started (the program under test).
+    pub fn program_pid(&self) -> u32 {
+        let out = self
+            .cmd()
+            .args(["display-message", "-p", "-t", "t", "#{pane_pid}"])
+            .output()
+            .unwrap();
+        let shell = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let out = Command::new("ps")
+            .args(["-o", "pid=", "--ppid", &shell])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        text.split_whitespace().next().unwrap().parse().unwrap()
+    }
+}

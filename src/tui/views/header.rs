@@ -28,7 +28,7 @@ fn health_spans<'a>(ctx: &Ctx<'_>, c: &'a ClusterState) -> Vec<Span<'a>> {
             v
         }
         Health::Forbidden(msg) => vec![Span::styled(
-            format!("⚠ forbidden: {msg}"),
+            format!("⚠ connected, {msg}"),
             t.style(Slot::HealthWarn),
         )],
         Health::Reconnecting {
