@@ -75,11 +75,25 @@ pub(super) async fn run(
             }
             Err(err) => match inner_error(&err) {
                 Some(e) if is_forbidden(e) => {
-                    let msg = e.to_string();
+                    let msg = match e {
+                        kube::Error::Api(status) => status.message.clone(),
+                        other => other.to_string(),
+                    };
                     tracing::warn!(%resource, ?cluster, error = %msg, "watch forbidden");
-                    store.update_cluster(cluster, |c| {
-                        c.forbidden.insert(resource.clone(), msg).is_none()
-                    });
+                    let first = !store
+                        .read()
+                        .cluster(cluster)
+                        .forbidden
+                        .contains_key(&resource);
+                    if first {
+                        store.update(|d| {
+                            let text = format!("{}: {msg}", cluster.label());
+                            d.cluster_mut(cluster)
+                                .forbidden
+                                .insert(resource.clone(), msg);
+                            d.post(Level::Error, text);
+                        });
+                    }
                 }
                 _ => {
                     tracing::debug!(%resource, ?cluster, error = %err, "watch failed; retrying");
