@@ -111,6 +111,12 @@ fn in_process(n: usize) -> Result<()> {
     );
     let now = jiff::Timestamp::now();
     let mut buf = Buffer::empty(area);
+    let cold = Instant::now();
+    cockpit.draw(area, &mut buf, now);
+    println!(
+        "first (cold) frame: {:.3} ms",
+        cold.elapsed().as_secs_f64() * 1e3
+    );
     let mut frames = Vec::new();
     for _ in 0..300 {
         buf.reset();

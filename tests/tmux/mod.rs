@@ -27,9 +27,13 @@ pub fn shared(path: &str) -> PathBuf {
 }
 
 fn need(tool: &str) {
+    let args: &[&str] = if tool == "tmux" {
+        &["-V"]
+    } else {
+        &["version", "--client"]
+    };
     let ok = Command::new(tool)
-        .arg(if tool == "tmux" { "-V" } else { "version" })
-        .arg("--client")
+        .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
