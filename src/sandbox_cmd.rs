@@ -19,6 +19,7 @@ pub fn config(args: &SandboxArgs) -> sandbox::SandboxConfig {
             .clone()
             .unwrap_or_else(|| base.join("sandbox-info.json")),
         state_dir: args.state_dir.clone(),
+        ..Default::default()
     }
 }
 

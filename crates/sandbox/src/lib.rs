@@ -27,6 +27,8 @@ pub struct SandboxConfig {
     pub info_out: PathBuf,
     /// Persist objects (and the CA, tokens and ports) here; in memory when `None`.
     pub state_dir: Option<PathBuf>,
+    /// How many past events a watch may resume from before it gets 410 Gone.
+    pub watch_history: usize,
 }
 
 impl Default for SandboxConfig {
@@ -36,6 +38,7 @@ impl Default for SandboxConfig {
             kubeconfig_out: PathBuf::from("kubeconfig"),
             info_out: PathBuf::from("sandbox.json"),
             state_dir: None,
+            watch_history: apiserver::store::DEFAULT_HISTORY,
         }
     }
 }
@@ -141,6 +144,7 @@ pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
         token_key: secrets.token_key.clone(),
         ca_pem: ca.cert_pem.clone(),
         db_path: state_dir.as_ref().map(|s| s.path().join(db)),
+        watch_history: config.watch_history,
     };
     let app = ApiServer::new(make("app", app_addr, &secrets.app_token, "app.redb"))?;
     let control_plane = ApiServer::new(make(

@@ -13,6 +13,7 @@ use http::Method;
 use std::sync::Arc;
 
 /// A request as it arrived.
+#[derive(Debug)]
 pub struct Incoming {
     pub method: Method,
     pub path: String,

@@ -12,6 +12,8 @@ mod discovery;
 mod dispatch;
 pub mod error;
 mod fields;
+#[cfg(test)]
+mod fuzz_tests;
 mod http;
 mod meta;
 mod objects;
@@ -55,6 +57,8 @@ pub struct ApiServerConfig {
     pub ca_pem: String,
     /// The database file, or `None` for memory only.
     pub db_path: Option<PathBuf>,
+    /// How many past events a watch may resume from (older: 410 Gone).
+    pub watch_history: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -85,7 +89,8 @@ impl ApiServer {
         let store = match &config.db_path {
             Some(path) => Store::persistent(Persist::open(path)?)?,
             None => Store::memory(),
-        };
+        }
+        .with_history(config.watch_history);
         let server = Arc::new(Self {
             name: config.name,
             url: config.url,

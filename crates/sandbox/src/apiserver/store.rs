@@ -15,7 +15,7 @@ use std::sync::Arc;
 use tokio::sync::broadcast;
 
 /// How many past events a watch may resume from before it gets 410 Gone.
-const HISTORY: usize = 20_000;
+pub const DEFAULT_HISTORY: usize = 20_000;
 const BROADCAST_CAPACITY: usize = 1 << 16;
 
 /// Objects are ordered by namespace, then name (what list output is sorted by).
@@ -111,6 +111,7 @@ pub struct Store {
     inner: RwLock<Inner>,
     tx: broadcast::Sender<Arc<Event>>,
     persist: Option<Persist>,
+    history_limit: usize,
 }
 
 fn persist_key(gr: &GroupResource, key: &ObjKey) -> String {
@@ -189,7 +190,14 @@ impl Store {
             }),
             tx,
             persist,
+            history_limit: DEFAULT_HISTORY,
         }
+    }
+
+    /// Keep this many past events for watches to resume from.
+    pub fn with_history(mut self, limit: usize) -> Self {
+        self.history_limit = limit.max(1);
+        self
     }
 
     pub fn current_rv(&self) -> u64 {
@@ -329,7 +337,7 @@ impl Store {
             rv,
         });
         inner.history.push_back(event.clone());
-        if inner.history.len() > HISTORY
+        if inner.history.len() > self.history_limit
             && let Some(old) = inner.history.pop_front()
         {
             inner.compacted = old.rv;
