@@ -21,6 +21,34 @@ pub struct CockpitArgs {
     /// Kubeconfig file(s); several joined with ':' as in KUBECONFIG.
     #[arg(long, global = true, env = "KUBECONFIG", value_name = "PATH")]
     pub kubeconfig: Option<String>,
+    /// App Cluster context (default: the kubeconfig's current-context).
+    #[arg(long, value_name = "CTX")]
+    pub app_context: Option<String>,
+    /// Control Plane context (without it, no Control Plane is connected).
+    #[arg(long, value_name = "CTX")]
+    pub cp_context: Option<String>,
+    /// Start the embedded sandbox in this process and connect to it.
+    #[arg(long)]
+    pub sandbox: bool,
+    /// Theme: dark, light, high-contrast, a name from the config directory, or a path.
+    #[arg(long, value_name = "NAME|PATH")]
+    pub theme: Option<String>,
+    /// Show everything, change nothing.
+    #[arg(long)]
+    pub readonly: bool,
+}
+
+impl From<CockpitArgs> for klutch_tui::tui::Options {
+    fn from(a: CockpitArgs) -> Self {
+        klutch_tui::tui::Options {
+            kubeconfig: a.kubeconfig,
+            app_context: a.app_context,
+            cp_context: a.cp_context,
+            sandbox: a.sandbox,
+            theme: a.theme,
+            readonly: a.readonly,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -45,10 +45,8 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         None => {
-            eprintln!(
-                "The cockpit is not built yet; run `klutch-tui sandbox` to start the sandbox (see --help)."
-            );
-            Ok(ExitCode::from(2))
+            klutch_tui::tui::main(cli.cockpit.into())?;
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

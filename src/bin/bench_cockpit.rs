@@ -1,0 +1,364 @@
+//! Cockpit benchmark: prints figures for the targets of issue 11.
+//!
+//! In process (TestBackend, 10,000 claims): one frame at 160×48 (target ≤ 2 ms) and a filter
+//! keystroke to its new frame (≤ 16 ms). Against the sandbox (10,000 claims created through
+//! the API, the real binary in tmux): first frame with data after start (≤ 300 ms), idle
+//! CPU over `BENCH_IDLE_SECS` (default 60 s; < 0.5 %), RSS (≤ 80 MB).
+//!
+//! Run: `cargo run --release --bin bench_cockpit` (needs tmux; builds the binary first with
+//! `cargo build --release`). `BENCH_CLAIMS` changes the count.
+
+use anyhow::{Context, Result, bail};
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use futures::StreamExt;
+use k8s_openapi::api::core::v1::Namespace;
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use klutch_tui::cluster::{Category, ClusterId, Entry, Store};
+use klutch_tui::tui::app::Cockpit;
+use klutch_tui::tui::keymap::KeyMap;
+use klutch_tui::tui::state::Access;
+use klutch_tui::tui::theme::Theme;
+use kube::api::{Api, DynamicObject, PostParams};
+use kube::core::{ApiResource, GroupVersionKind};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const KINDS: [(&str, &str); 4] = [
+    ("PostgresqlInstance", "postgresqlinstances"),
+    ("ServiceBinding", "servicebindings"),
+    ("Backup", "backups"),
+    ("Restore", "restores"),
+];
+const NAMESPACES: usize = 50;
+
+fn claim(i: usize) -> serde_json::Value {
+    let (kind, _) = KINDS[i % KINDS.len()];
+    serde_json::json!({
+        "apiVersion": "anynines.com/v1", "kind": kind,
+        "metadata": {"name": format!("claim-{i:05}"), "namespace": format!("ns-{:02}", i % NAMESPACES),
+                     "labels": {"app": format!("app-{}", i % 7)}},
+        "spec": {"service": "a9s-postgresql15", "plan": "postgresql-single-small",
+                 "compositionRef": {"name": "a9s-postgresql"}},
+        "status": {"conditions": [{"type": "Ready", "status": "True", "reason": "Available"}]}
+    })
+}
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn stats(label: &str, mut samples: Vec<Duration>, target: Duration) {
+    samples.sort();
+    let n = samples.len().max(1);
+    let mean = samples.iter().sum::<Duration>() / n as u32;
+    let p99 = samples[(n * 99 / 100).min(n - 1)];
+    let max = samples[n - 1];
+    let verdict = if p99 <= target { "ok" } else { "OVER" };
+    println!(
+        "{label:<34} mean {:>7.3} ms  p99 {:>7.3} ms  max {:>7.3} ms  target ≤ {} ms  {verdict}",
+        mean.as_secs_f64() * 1e3,
+        p99.as_secs_f64() * 1e3,
+        max.as_secs_f64() * 1e3,
+        target.as_millis()
+    );
+}
+
+fn in_process(n: usize) -> Result<()> {
+    let store = Store::new();
+    let started = Instant::now();
+    let entries: Vec<Entry> = (0..n)
+        .map(|i| {
+            let v = claim(i);
+            let kind = v["kind"].as_str().unwrap_or("Backup").to_string();
+            let obj: DynamicObject = serde_json::from_value(v)?;
+            Ok(Entry::from_object(
+                obj,
+                Category::Claim,
+                ClusterId::App,
+                &kind,
+                "anynines.com/v1",
+            ))
+        })
+        .collect::<Result<_>>()?;
+    store.update(|d| {
+        for e in entries {
+            d.apply(e);
+        }
+    });
+    println!(
+        "{n} claims reduced into the store in {:.1} ms",
+        started.elapsed().as_secs_f64() * 1e3
+    );
+    let area = Rect::new(0, 0, 160, 48);
+    let mut cockpit = Cockpit::new(
+        store,
+        Theme::default_theme(),
+        KeyMap::default(),
+        (160, 48),
+        Access::ReadWrite,
+    );
+    let t = Instant::now();
+    cockpit.sync();
+    println!(
+        "rows built (grouped, {n} items) in {:.2} ms",
+        t.elapsed().as_secs_f64() * 1e3
+    );
+    let now = jiff::Timestamp::now();
+    let mut buf = Buffer::empty(area);
+    let cold = Instant::now();
+    cockpit.draw(area, &mut buf, now);
+    println!(
+        "first (cold) frame: {:.3} ms",
+        cold.elapsed().as_secs_f64() * 1e3
+    );
+    let mut frames = Vec::new();
+    for _ in 0..300 {
+        buf.reset();
+        let t = Instant::now();
+        cockpit.draw(area, &mut buf, now);
+        frames.push(t.elapsed());
+    }
+    stats(
+        &format!("frame 160x48 ({n} claims)"),
+        frames,
+        Duration::from_millis(2),
+    );
+    let key = |c: KeyCode| Event::Key(KeyEvent::new(c, KeyModifiers::NONE));
+    cockpit.handle_event(&key(KeyCode::Char('/')));
+    let mut keystrokes = Vec::new();
+    for round in 0..5 {
+        for c in "claim-01234".chars() {
+            buf.reset();
+            let t = Instant::now();
+            cockpit.handle_event(&key(KeyCode::Char(c)));
+            cockpit.draw(area, &mut buf, now);
+            keystrokes.push(t.elapsed());
+        }
+        if round == 0 {
+            let shown = cockpit.state.rows.items.len();
+            println!("filter \"claim-01234\" typed: {shown} rows match");
+        }
+        for _ in 0..11 {
+            buf.reset();
+            let t = Instant::now();
+            cockpit.handle_event(&key(KeyCode::Backspace));
+            cockpit.draw(area, &mut buf, now);
+            keystrokes.push(t.elapsed());
+        }
+    }
+    stats(
+        "filter keystroke → new frame",
+        keystrokes,
+        Duration::from_millis(16),
+    );
+    Ok(())
+}
+
+async fn populate(kubeconfig: &Path, n: usize) -> Result<()> {
+    let kc = kube::config::Kubeconfig::read_from(kubeconfig)?;
+    let opts = kube::config::KubeConfigOptions {
+        context: Some(sandbox::APP_CONTEXT.to_string()),
+        ..Default::default()
+    };
+    let client = kube::Client::try_from(kube::Config::from_custom_kubeconfig(kc, &opts).await?)?;
+    let crd_text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tmux/claim-crds.yaml"),
+    )?;
+    let crds: Vec<CustomResourceDefinition> = serde_saphyr::from_multiple(&crd_text)?;
+    let crd_api: Api<CustomResourceDefinition> = Api::all(client.clone());
+    for crd in &crds {
+        crd_api.create(&PostParams::default(), crd).await?;
+    }
+    let ns_api: Api<Namespace> = Api::all(client.clone());
+    for i in 0..NAMESPACES {
+        let ns: Namespace = serde_json::from_value(
+            serde_json::json!({"metadata": {"name": format!("ns-{i:02}")}}),
+        )?;
+        ns_api.create(&PostParams::default(), &ns).await?;
+    }
+    let t = Instant::now();
+    let results = futures::stream::iter(0..n)
+        .map(|i| {
+            let client = client.clone();
+            async move {
+                let v = claim(i);
+                let (kind, plural) = KINDS[i % KINDS.len()];
+                let gvk = GroupVersionKind::gvk("anynines.com", "v1", kind);
+                let ar = ApiResource::from_gvk_with_plural(&gvk, plural);
+                let ns = format!("ns-{:02}", i % NAMESPACES);
+                let api: Api<DynamicObject> = Api::namespaced_with(client, &ns, &ar);
+                let obj: DynamicObject = serde_json::from_value(v)?;
+                api.create(&PostParams::default(), &obj).await?;
+                anyhow::Ok(())
+            }
+        })
+        .buffer_unordered(32)
+        .collect::<Vec<_>>()
+        .await;
+    for r in results {
+        r?;
+    }
+    println!(
+        "created {n} claims in the sandbox in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn tmux(socket: &str, args: &[&str]) -> Result<String> {
+    let out = Command::new("tmux")
+        .args(["-L", socket, "-f", "/dev/null"])
+        .args(args)
+        .output()?;
+    if !out.status.success() {
+        bail!("tmux {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn proc_cpu_ticks(pid: u32) -> Result<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    let after = stat
+        .rsplit_once(')')
+        .map(|(_, a)| a)
+        .context("odd /proc stat")?;
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let utime: u64 = fields.get(11).context("utime")?.parse()?;
+    let stime: u64 = fields.get(12).context("stime")?.parse()?;
+    Ok(utime + stime)
+}
+
+fn rss_mb(pid: u32) -> Result<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .context("no VmRSS")?;
+    let kb: f64 = line
+        .split_whitespace()
+        .nth(1)
+        .context("VmRSS value")?
+        .parse()?;
+    Ok(kb / 1024.0)
+}
+
+fn release_binary() -> Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    let bin = exe.with_file_name("klutch-tui");
+    if !bin.exists() {
+        bail!(
+            "{} is missing; run `cargo build --release` first",
+            bin.display()
+        );
+    }
+    Ok(bin)
+}
+
+async fn against_sandbox(n: usize, idle: Duration) -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let sb = sandbox::start(sandbox::SandboxConfig {
+        kubeconfig_out: dir.path().join("kubeconfig.yaml"),
+        info_out: dir.path().join("info.json"),
+        ..Default::default()
+    })
+    .await?;
+    let kubeconfig = sb.info().kubeconfig.clone();
+    populate(&kubeconfig, n).await?;
+    let bin = release_binary()?;
+    let socket = format!("klutch-bench-{}", std::process::id());
+    let state = dir.path().join("state");
+    let cmd = format!(
+        "exec env XDG_STATE_HOME={s} XDG_CONFIG_HOME={s} {} --kubeconfig {} --app-context {} --cp-context {}",
+        bin.display(),
+        kubeconfig.display(),
+        sandbox::APP_CONTEXT,
+        sandbox::CONTROL_PLANE_CONTEXT,
+        s = state.display(),
+    );
+    tmux(
+        &socket,
+        &[
+            "new-session",
+            "-d",
+            "-s",
+            "b",
+            "-x",
+            "160",
+            "-y",
+            "48",
+            &cmd,
+        ],
+    )?;
+    let result = measure(&socket, &state, idle).await;
+    let _ = tmux(&socket, &["kill-server"]);
+    sb.shutdown().await;
+    result
+}
+
+async fn measure(socket: &str, state: &Path, idle: Duration) -> Result<()> {
+    let pid: u32 = tmux(socket, &["display-message", "-p", "-t", "b", "#{pane_pid}"])?
+        .trim()
+        .parse()?;
+    let log = state.join("klutch-tui/klutch-tui.log");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let first = loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        if let Some(line) = text.lines().find(|l| l.contains("first frame with data")) {
+            let ms = line
+                .split("elapsed_ms=")
+                .nth(1)
+                .and_then(|v| v.split_whitespace().next());
+            break ms.context("no elapsed_ms")?.parse::<u64>()?;
+        }
+        if Instant::now() > deadline {
+            bail!("no frame with data within 30 s; log:\n{text}");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let verdict = if first <= 300 { "ok" } else { "OVER" };
+    println!(
+        "{:<34} {first} ms  target ≤ 300 ms  {verdict}",
+        "first frame with data after start"
+    );
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let screen = tmux(socket, &["capture-pane", "-p", "-t", "b"])?;
+    let shown = screen.lines().nth(3).unwrap_or_default().trim().to_string();
+    println!("list title: {shown}");
+    let clk: f64 =
+        String::from_utf8_lossy(&Command::new("getconf").arg("CLK_TCK").output()?.stdout)
+            .trim()
+            .parse()
+            .unwrap_or(100.0);
+    let before = proc_cpu_ticks(pid)?;
+    tokio::time::sleep(idle).await;
+    let used = (proc_cpu_ticks(pid)? - before) as f64 / clk;
+    let pct = used / idle.as_secs_f64() * 100.0;
+    let verdict = if pct < 0.5 { "ok" } else { "OVER" };
+    println!(
+        "{:<34} {pct:.3} % over {} s  target < 0.5 %  {verdict}",
+        "idle CPU",
+        idle.as_secs()
+    );
+    let rss = rss_mb(pid)?;
+    let verdict = if rss <= 80.0 { "ok" } else { "OVER" };
+    println!(
+        "{:<34} {rss:.1} MB  target ≤ 80 MB  {verdict}",
+        "RSS with data loaded"
+    );
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let n = env_usize("BENCH_CLAIMS", 10_000);
+    let idle = Duration::from_secs(env_usize("BENCH_IDLE_SECS", 60) as u64);
+    println!("klutch-tui cockpit benchmark ({n} claims)");
+    in_process(n)?;
+    against_sandbox(n, idle).await
+}

@@ -1,0 +1,324 @@
+//! Key bindings as data: every command has a name (used in the config file), a description
+//! (used by the help, so it never goes stale) and its keys. The config file replaces the keys
+//! of a command by name; unknown names and unparsable keys are reported, the rest applies.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::collections::BTreeMap;
+use std::fmt;
+
+macro_rules! commands {
+    ($($variant:ident = $name:literal, $desc:literal, [$($key:literal),*];)*) => {
+        /// Something a key can ask for in the list views.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Command { $(#[doc = $desc] $variant,)* }
+
+        impl Command {
+            /// Every command, in help order.
+            pub const ALL: &'static [Command] = &[$(Command::$variant,)*];
+            /// The name used in the config file.
+            pub fn name(self) -> &'static str { match self { $(Command::$variant => $name,)* } }
+            /// What it does (shown in the help).
+            pub fn description(self) -> &'static str { match self { $(Command::$variant => $desc,)* } }
+            fn default_keys(self) -> &'static [&'static str] {
+                match self { $(Command::$variant => &[$($key),*],)* }
+            }
+        }
+    };
+}
+
+commands! {
+    Quit = "quit", "Quit klutch-tui", ["q", "ctrl-c"];
+    Help = "help", "Show or hide this help", ["?"];
+    NextView = "next-view", "Next view", ["tab"];
+    PrevView = "prev-view", "Previous view", ["backtab"];
+    ViewClaims = "view-claims", "Claims of both clusters", ["1"];
+    ViewTemplates = "view-templates", "Control Plane: export templates", ["2"];
+    ViewRequests = "view-requests", "Control Plane: export requests", ["3"];
+    ViewExports = "view-exports", "Control Plane: exports", ["4"];
+    ViewClusterBindings = "view-cluster-bindings", "Control Plane: cluster bindings", ["5"];
+    ViewBindings = "view-bindings", "App: API service bindings", ["6"];
+    Up = "up", "Select the row above / scroll up", ["k", "up"];
+    Down = "down", "Select the row below / scroll down", ["j", "down"];
+    PageUp = "page-up", "One page up", ["pgup", "ctrl-b"];
+    PageDown = "page-down", "One page down", ["pgdown", "ctrl-f"];
+    Top = "top", "First row", ["g", "home"];
+    Bottom = "bottom", "Last row", ["G", "end"];
+    Filter = "filter", "Filter the list (text or label selector)", ["/"];
+    CommandLine = "command", "Type a command (:claims, :exports, :q …)", [":"];
+    OpenDetail = "open-detail", "Show the selected object's YAML and conditions", ["enter"];
+    Back = "back", "Close the detail / help, clear the filter", ["esc"];
+}
+
+/// A key with modifiers, as written in the config file (`ctrl-c`, `G`, `pgdown`, `?`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Key {
+    /// The key.
+    pub code: KeyCode,
+    /// Ctrl/Alt (Shift is part of the character for printable keys).
+    pub modifiers: KeyModifiers,
+}
+
+impl Key {
+    /// The key of a terminal event, normalised: Shift is dropped for characters and BackTab.
+    pub fn from_event(ev: &KeyEvent) -> Key {
+        let mut modifiers = ev.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT);
+        if !matches!(ev.code, KeyCode::Char(_) | KeyCode::BackTab) {
+            modifiers |= ev.modifiers & KeyModifiers::SHIFT;
+        }
+        Key {
+            code: ev.code,
+            modifiers,
+        }
+    }
+
+    /// Parse `ctrl-c`, `alt-x`, `enter`, `G`, `f5`, `space`, …
+    pub fn parse(text: &str) -> Result<Key, String> {
+        let mut modifiers = KeyModifiers::NONE;
+        let mut rest = text;
+        loop {
+            if let Some(r) = rest.strip_prefix("ctrl-") {
+                modifiers |= KeyModifiers::CONTROL;
+                rest = r;
+            } else if let Some(r) = rest.strip_prefix("alt-") {
+                modifiers |= KeyModifiers::ALT;
+                rest = r;
+            } else if let Some(r) = rest.strip_prefix("shift-") {
+                modifiers |= KeyModifiers::SHIFT;
+                rest = r;
+            } else {
+                break;
+            }
+        }
+        let code = match rest {
+            "enter" => KeyCode::Enter,
+            "esc" => KeyCode::Esc,
+            "tab" if modifiers.contains(KeyModifiers::SHIFT) => {
+                modifiers.remove(KeyModifiers::SHIFT);
+                KeyCode::BackTab
+            }
+            "tab" => KeyCode::Tab,
+            "backtab" => KeyCode::BackTab,
+            "backspace" => KeyCode::Backspace,
+            "delete" => KeyCode::Delete,
+            "up" => KeyCode::Up,
+            "down" => KeyCode::Down,
+            "left" => KeyCode::Left,
+            "right" => KeyCode::Right,
+            "pgup" => KeyCode::PageUp,
+            "pgdown" => KeyCode::PageDown,
+            "home" => KeyCode::Home,
+            "end" => KeyCode::End,
+            "space" => KeyCode::Char(' '),
+            f if f.len() > 1 && f.starts_with('f') => match f[1..].parse::<u8>() {
+                Ok(n) if (1..=12).contains(&n) => KeyCode::F(n),
+                _ => return Err(format!("unknown key {text:?}")),
+            },
+            c if c.chars().count() == 1 => {
+                let ch = c.chars().next().unwrap_or(' ');
+                if modifiers.contains(KeyModifiers::SHIFT) {
+                    modifiers.remove(KeyModifiers::SHIFT);
+                    KeyCode::Char(ch.to_ascii_uppercase())
+                } else {
+                    KeyCode::Char(ch)
+                }
+            }
+            _ => return Err(format!("unknown key {text:?}")),
+        };
+        Ok(Key { code, modifiers })
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.modifiers.contains(KeyModifiers::CONTROL) {
+            f.write_str("ctrl-")?;
+        }
+        if self.modifiers.contains(KeyModifiers::ALT) {
+            f.write_str("alt-")?;
+        }
+        if self.modifiers.contains(KeyModifiers::SHIFT) {
+            f.write_str("shift-")?;
+        }
+        match self.code {
+            KeyCode::Enter => f.write_str("enter"),
+            KeyCode::Esc => f.write_str("esc"),
+            KeyCode::Tab => f.write_str("tab"),
+            KeyCode::BackTab => f.write_str("shift-tab"),
+            KeyCode::Backspace => f.write_str("backspace"),
+            KeyCode::Delete => f.write_str("delete"),
+            KeyCode::Up => f.write_str("↑"),
+            KeyCode::Down => f.write_str("↓"),
+            KeyCode::Left => f.write_str("←"),
+            KeyCode::Right => f.write_str("→"),
+            KeyCode::PageUp => f.write_str("pgup"),
+            KeyCode::PageDown => f.write_str("pgdown"),
+            KeyCode::Home => f.write_str("home"),
+            KeyCode::End => f.write_str("end"),
+            KeyCode::Char(' ') => f.write_str("space"),
+            KeyCode::Char(c) => write!(f, "{c}"),
+            KeyCode::F(n) => write!(f, "f{n}"),
+            other => write!(f, "{other:?}"),
+        }
+    }
+}
+
+/// The key map: commands and their keys.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeyMap {
+    bindings: Vec<(Command, Vec<Key>)>,
+}
+
+impl Default for KeyMap {
+    fn default() -> Self {
+        let bindings = Command::ALL
+            .iter()
+            .map(|c| {
+                let keys = c
+                    .default_keys()
+                    .iter()
+                    .filter_map(|k| Key::parse(k).ok())
+                    .collect();
+                (*c, keys)
+            })
+            .collect();
+        KeyMap { bindings }
+    }
+}
+
+impl KeyMap {
+    /// The command bound to `key`, if any.
+    pub fn command(&self, key: Key) -> Option<Command> {
+        self.bindings
+            .iter()
+            .find(|(_, keys)| keys.contains(&key))
+            .map(|(c, _)| *c)
+    }
+
+    /// The keys of `command`.
+    pub fn keys(&self, command: Command) -> &[Key] {
+        self.bindings
+            .iter()
+            .find(|(c, _)| *c == command)
+            .map_or(&[], |(_, k)| k.as_slice())
+    }
+
+    /// The keys of `command` as text (`q, ctrl-c`).
+    pub fn keys_text(&self, command: Command) -> String {
+        let keys: Vec<String> = self.keys(command).iter().map(Key::to_string).collect();
+        keys.join(", ")
+    }
+
+    /// Every binding, in help order.
+    pub fn bindings(&self) -> impl Iterator<Item = (Command, &[Key])> {
+        self.bindings.iter().map(|(c, k)| (*c, k.as_slice()))
+    }
+
+    /// Replace the keys of commands by name. Applies what it can; returns what it could not.
+    pub fn apply(&mut self, overrides: &BTreeMap<String, Vec<String>>) -> Vec<String> {
+        let mut problems = Vec::new();
+        for (name, keys) in overrides {
+            let Some(command) = Command::ALL.iter().find(|c| c.name() == name) else {
+                let known: Vec<&str> = Command::ALL.iter().map(|c| c.name()).collect();
+                problems.push(format!(
+                    "unknown command {name:?} in keys (known: {})",
+                    known.join(", ")
+                ));
+                continue;
+            };
+            let mut parsed = Vec::new();
+            for k in keys {
+                match Key::parse(k) {
+                    Ok(key) => parsed.push(key),
+                    Err(e) => problems.push(format!("keys.{name}: {e}")),
+                }
+            }
+            if parsed.is_empty() {
+                continue;
+            }
+            for (c, ks) in &mut self.bindings {
+                if c == command {
+                    *ks = parsed.clone();
+                } else {
+                    ks.retain(|k| !parsed.contains(k));
+                }
+            }
+        }
+        problems
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_parse_and_print_back() {
+        for text in [
+            "q", "ctrl-c", "G", "enter", "pgdown", "f5", "alt-x", "space", "?", "/",
+        ] {
+            let key = Key::parse(text).unwrap();
+            let again = Key::parse(&key.to_string()).unwrap_or(key);
+            assert_eq!(again, key, "{text}");
+        }
+        assert_eq!(Key::parse("shift-tab").unwrap().code, KeyCode::BackTab);
+        assert_eq!(Key::parse("shift-g").unwrap(), Key::parse("G").unwrap());
+        assert!(Key::parse("hyper-x").is_err());
+        assert!(Key::parse("f13").is_err());
+    }
+
+    #[test]
+    fn events_normalise_shift_for_characters() {
+        let ev = KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT);
+        assert_eq!(
+            KeyMap::default().command(Key::from_event(&ev)),
+            Some(Command::Bottom)
+        );
+        let ev = KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT);
+        assert_eq!(
+            KeyMap::default().command(Key::from_event(&ev)),
+            Some(Command::PrevView)
+        );
+        let ev = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(
+            KeyMap::default().command(Key::from_event(&ev)),
+            Some(Command::Quit)
+        );
+    }
+
+    #[test]
+    fn every_command_has_keys_and_no_key_is_bound_twice() {
+        let map = KeyMap::default();
+        let mut seen = Vec::new();
+        for (c, keys) in map.bindings() {
+            assert!(!keys.is_empty(), "{}", c.name());
+            assert!(!c.description().is_empty());
+            for k in keys {
+                assert!(!seen.contains(k), "{k} bound twice");
+                seen.push(*k);
+            }
+        }
+    }
+
+    #[test]
+    fn overrides_replace_by_name_and_report_problems() {
+        let mut map = KeyMap::default();
+        let overrides: BTreeMap<String, Vec<String>> = [
+            ("quit".to_string(), vec!["x".to_string()]),
+            (
+                "down".to_string(),
+                vec!["q".to_string(), "bogus-key".to_string()],
+            ),
+            ("fly".to_string(), vec!["f".to_string()]),
+        ]
+        .into();
+        let problems = map.apply(&overrides);
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].contains("bogus-key"));
+        assert!(problems[1].contains("unknown command \"fly\""));
+        let key = |s| Key::parse(s).unwrap();
+        assert_eq!(map.command(key("x")), Some(Command::Quit));
+        assert_eq!(map.command(key("q")), Some(Command::Down));
+        assert_eq!(map.command(key("j")), None);
+        assert_eq!(map.keys_text(Command::Up), "k, ↑");
+    }
+}

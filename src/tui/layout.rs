@@ -1,0 +1,152 @@
+//! Where things go on screen: one pure function of the terminal size, used by drawing and
+//! by the update step (mouse hit-testing, page size), so both always agree.
+
+use crate::cluster::Category;
+use ratatui::layout::Rect;
+
+/// Width from which the detail pane sits beside the list instead of replacing it.
+pub const SPLIT_WIDTH: u16 = 120;
+
+/// The screen's regions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Areas {
+    /// Two lines: App and Control Plane.
+    pub header: Rect,
+    /// The view tabs.
+    pub tabs: Rect,
+    /// The list (zero-sized when the detail takes the whole body).
+    pub list: Rect,
+    /// The detail pane, when open.
+    pub detail: Option<Rect>,
+    /// The message line (or the input line while typing).
+    pub message: Rect,
+    /// Key hints.
+    pub hints: Rect,
+}
+
+impl Areas {
+    /// Rows of list content that fit (inside borders, below the column titles).
+    pub fn list_page(&self) -> usize {
+        usize::from(self.list.height.saturating_sub(3)).max(1)
+    }
+
+    /// Lines of YAML that fit in the detail pane, given `conditions` rows above it.
+    pub fn detail_page(&self, conditions: usize) -> usize {
+        let Some(d) = self.detail else { return 1 };
+        let cond_height = conditions_height(conditions) as usize;
+        usize::from(d.height).saturating_sub(cond_height + 2).max(1)
+    }
+}
+
+/// Rows the conditions box takes (borders included).
+pub fn conditions_height(conditions: usize) -> u16 {
+    (conditions.min(6) as u16 + 3).min(9)
+}
+
+/// Lay out `area`; `detail` says whether the detail pane is open.
+pub fn areas(area: Rect, detail: bool) -> Areas {
+    let line = |y: u16| Rect::new(area.x, y, area.width, 1.min(area.height));
+    let top = area.y;
+    let bottom = area.y + area.height;
+    let header = Rect::new(area.x, top, area.width, 2.min(area.height));
+    let tabs = line((top + 2).min(bottom));
+    let body_top = (top + 3).min(bottom);
+    let body_bottom = bottom.saturating_sub(2).max(body_top);
+    let body = Rect::new(area.x, body_top, area.width, body_bottom - body_top);
+    let message = line(body_bottom.min(bottom.saturating_sub(1)));
+    let hints = line(bottom.saturating_sub(1));
+    let (list, detail) = if !detail {
+        (body, None)
+    } else if area.width >= SPLIT_WIDTH {
+        let left = body.width * 45 / 100;
+        (
+            Rect::new(body.x, body.y, left, body.height),
+            Some(Rect::new(
+                body.x + left,
+                body.y,
+                body.width - left,
+                body.height,
+            )),
+        )
+    } else {
+        (Rect::new(body.x, body.y, 0, 0), Some(body))
+    };
+    Areas {
+        header,
+        tabs,
+        list,
+        detail,
+        message,
+        hints,
+    }
+}
+
+/// A view's tab title.
+pub fn tab_title(view: Category) -> &'static str {
+    match view {
+        Category::Claim => "Claims",
+        Category::Template => "Templates",
+        Category::ExportRequest => "Requests",
+        Category::Export => "Exports",
+        Category::ClusterBinding => "Cluster bindings",
+        Category::Binding => "Bindings",
+    }
+}
+
+/// The tabs as (view, label, first column, width), left to right from `x`.
+pub fn tabs(x: u16) -> Vec<(Category, String, u16, u16)> {
+    let mut out = Vec::new();
+    let mut col = x;
+    for (i, view) in Category::ALL.iter().enumerate() {
+        let label = format!(" {} {} ", i + 1, tab_title(*view));
+        let width = label.chars().count() as u16;
+        out.push((*view, label, col, width));
+        col += width;
+    }
+    out
+}
+
+/// The view whose tab is at column `x` of the tab line.
+pub fn tab_at(tabs_area: Rect, x: u16) -> Option<Category> {
+    tabs(tabs_area.x)
+        .into_iter()
+        .find(|(_, _, start, width)| x >= *start && x < start + width)
+        .map(|(v, ..)| v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regions_tile_the_screen() {
+        let a = areas(Rect::new(0, 0, 80, 24), false);
+        assert_eq!((a.header.y, a.header.height), (0, 2));
+        assert_eq!(a.tabs.y, 2);
+        assert_eq!((a.list.y, a.list.height), (3, 19));
+        assert_eq!((a.message.y, a.hints.y), (22, 23));
+        assert_eq!(a.list_page(), 16);
+        assert!(a.detail.is_none());
+    }
+
+    #[test]
+    fn detail_replaces_the_list_when_narrow_and_sits_beside_it_when_wide() {
+        let narrow = areas(Rect::new(0, 0, 80, 24), true);
+        assert_eq!(narrow.list.height, 0);
+        assert_eq!(narrow.detail.map(|d| d.width), Some(80));
+        let wide = areas(Rect::new(0, 0, 160, 48), true);
+        assert_eq!(wide.list.width + wide.detail.map_or(0, |d| d.width), 160);
+        assert!(wide.list.width > 0);
+    }
+
+    #[test]
+    fn tabs_fit_80_columns_and_hit_test() {
+        let tabs = tabs(0);
+        let (_, _, start, width) = tabs.last().cloned().unwrap();
+        assert!(start + width <= 80);
+        let line = Rect::new(0, 2, 80, 1);
+        assert_eq!(tab_at(line, 1), Some(Category::Claim));
+        assert_eq!(tab_at(line, start), Some(Category::Binding));
+        assert_eq!(tab_at(line, 79), None);
+    }
+}

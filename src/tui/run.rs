@@ -1,0 +1,166 @@
+//! Starting and stopping the cockpit: settings, logging, cluster connections (or the
+//! embedded sandbox), the terminal, the main loop, and an orderly shutdown.
+
+use super::app::{self, Cockpit};
+use super::logging::{self, LogError};
+use super::state::Access;
+use super::terminal::TerminalGuard;
+use crate::cluster::kubeconfig::KubeconfigFailure;
+use crate::cluster::store::Level;
+use crate::cluster::{Connections, Store};
+use crate::config::{self, Paths};
+use std::time::{Duration, Instant};
+
+/// The cockpit's command-line options (the default command).
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Kubeconfig file(s), joined as in KUBECONFIG.
+    pub kubeconfig: Option<String>,
+    /// App Cluster context (default: current-context).
+    pub app_context: Option<String>,
+    /// Control Plane context (none: no Control Plane).
+    pub cp_context: Option<String>,
+    /// Start the embedded sandbox and connect to it.
+    pub sandbox: bool,
+    /// Theme name or path.
+    pub theme: Option<String>,
+    /// `--readonly`.
+    pub readonly: bool,
+}
+
+/// Why the cockpit could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum CockpitError {
+    /// The clusters could not be set up from the kubeconfig.
+    #[error(transparent)]
+    Kubeconfig(#[from] KubeconfigFailure),
+    /// Logging could not be set up.
+    #[error(transparent)]
+    Log(#[from] LogError),
+    /// The async runtime could not start.
+    #[error("cannot start the runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+    /// The terminal failed.
+    #[error("terminal error: {0}")]
+    Terminal(#[source] std::io::Error),
+    /// The embedded sandbox could not start.
+    #[error("the sandbox could not start: {0}")]
+    Sandbox(String),
+}
+
+/// Run the cockpit until the user quits. Logs go to the state directory.
+pub fn main(options: Options) -> Result<(), CockpitError> {
+    let started = Instant::now();
+    let paths = Paths::discover();
+    let _log = logging::init(&paths.state_dir)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(CockpitError::Runtime)?;
+    let result = runtime.block_on(run(options, paths, started));
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    if let Err(e) = &result {
+        tracing::error!(error = %e, "cockpit failed");
+    }
+    result
+}
+
+async fn run(options: Options, paths: Paths, started: Instant) -> Result<(), CockpitError> {
+    let no_color = std::env::var_os("NO_COLOR");
+    let settings = config::load(
+        &paths.config_file(),
+        &paths.themes_dir(),
+        options.theme.as_deref(),
+        no_color.as_deref(),
+    );
+    for problem in &settings.problems {
+        tracing::warn!("{problem}");
+    }
+    let embedded = if options.sandbox {
+        Some(EmbeddedSandbox::start(&paths.state_dir).await?)
+    } else {
+        None
+    };
+    let (kubeconfig, app_context, cp_context) = match &embedded {
+        Some(sb) => (
+            Some(sb.kubeconfig()),
+            Some(sandbox::APP_CONTEXT.to_string()),
+            Some(sandbox::CONTROL_PLANE_CONTEXT.to_string()),
+        ),
+        None => (
+            options.kubeconfig.clone(),
+            options.app_context.clone().or(settings.app_context.clone()),
+            options.cp_context.clone().or(settings.cp_context.clone()),
+        ),
+    };
+    let connections = Connections::resolve(
+        kubeconfig.as_deref(),
+        app_context.as_deref(),
+        cp_context.as_deref(),
+    )
+    .await?;
+    let store = Store::new();
+    if !settings.problems.is_empty() {
+        let text = settings.problems.join("; ");
+        store.update(|d| d.post(Level::Error, text));
+    }
+    let clusters = connections.start(&store);
+    let access = if options.readonly {
+        Access::ReadOnly
+    } else {
+        Access::ReadWrite
+    };
+    let mut guard = TerminalGuard::enter().map_err(CockpitError::Terminal)?;
+    let size = guard.terminal.size().map_err(CockpitError::Terminal)?;
+    let mut cockpit = Cockpit::new(
+        store,
+        settings.theme,
+        settings.keymap,
+        (size.width, size.height),
+        access,
+    );
+    let exit = app::run(&mut guard.terminal, &mut cockpit, started).await;
+    drop(guard);
+    drop(clusters);
+    if let Some(sb) = embedded {
+        sb.stop().await;
+    }
+    tracing::info!(?exit, "cockpit stopped");
+    exit.map(|_| ()).map_err(CockpitError::Terminal)
+}
+
+/// The sandbox started in this process by `--sandbox`; its kubeconfig lives in a directory
+/// of its own in the state directory, removed when it stops.
+struct EmbeddedSandbox {
+    sandbox: sandbox::Sandbox,
+    dir: std::path::PathBuf,
+}
+
+impl EmbeddedSandbox {
+    async fn start(state_dir: &std::path::Path) -> Result<EmbeddedSandbox, CockpitError> {
+        let dir = state_dir.join(format!("embedded-sandbox-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| CockpitError::Sandbox(format!("cannot create {}: {e}", dir.display())))?;
+        let config = sandbox::SandboxConfig {
+            kubeconfig_out: dir.join("kubeconfig.yaml"),
+            info_out: dir.join("info.json"),
+            ..sandbox::SandboxConfig::default()
+        };
+        let sandbox = sandbox::start(config)
+            .await
+            .map_err(|e| CockpitError::Sandbox(e.to_string()))?;
+        tracing::info!(app = %sandbox.info().app_server,
+            control_plane = %sandbox.info().control_plane_server, "embedded sandbox ready");
+        Ok(EmbeddedSandbox { sandbox, dir })
+    }
+
+    fn kubeconfig(&self) -> String {
+        self.sandbox.info().kubeconfig.display().to_string()
+    }
+
+    async fn stop(self) {
+        self.sandbox.shutdown().await;
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

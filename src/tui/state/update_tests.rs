@@ -1,0 +1,242 @@
+//! Update logic as plain tests: keys (as a string, like helix's tests) → actions → state.
+
+use super::update::update;
+use super::{Access, AppState, Mode, RunState};
+use crate::cluster::{Category, ClusterId, Store};
+use crate::tui::action::{Action, from_event};
+use crate::tui::keymap::KeyMap;
+use crate::tui::testing;
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+
+/// Parse `"jj/foo<enter>"`: characters, and `<enter>`, `<esc>`, `<tab>`, `<bs>`, `<c-c>`.
+fn keys(text: &str) -> Vec<KeyEvent> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if c == '<'
+            && let Some(end) = rest.find('>')
+        {
+            let code = match &rest[1..end] {
+                "enter" => KeyCode::Enter,
+                "esc" => KeyCode::Esc,
+                "tab" => KeyCode::Tab,
+                "bs" => KeyCode::Backspace,
+                "c-c" => {
+                    out.push(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+                    rest = &rest[end + 1..];
+                    continue;
+                }
+                other => panic!("unknown key <{other}>"),
+            };
+            out.push(KeyEvent::new(code, KeyModifiers::NONE));
+            rest = &rest[end + 1..];
+            continue;
+        }
+        out.push(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+fn run(store: &Store, state: &mut AppState, text: &str) {
+    let keymap = KeyMap::default();
+    let data = store.read();
+    for k in keys(text) {
+        if let Some(a) = from_event(&Event::Key(k), state.mode, &keymap) {
+            update(state, a, &data);
+        }
+    }
+}
+
+fn fresh(store: &Store) -> AppState {
+    let mut state = AppState::new((80, 24), Access::ReadWrite);
+    update(&mut state, Action::StoreChanged, &store.read());
+    state
+}
+
+fn selected_name(state: &AppState) -> String {
+    state
+        .rows
+        .item(state.current().selected)
+        .map(|e| e.key.name.clone())
+        .unwrap_or_default()
+}
+
+#[test]
+fn number_keys_tab_and_commands_switch_views() {
+    let store = testing::store();
+    let mut s = fresh(&store);
+    run(&store, &mut s, "4");
+    assert_eq!(s.view, Category::Export);
+    run(&store, &mut s, "<tab>");
+    assert_eq!(s.view, Category::ClusterBinding);
+    run(&store, &mut s, ":bindings<enter>");
+    assert_eq!((s.view, s.mode), (Category::Binding, Mode::Normal));
+    run(&store, &mut s, ":nope<enter>");
+    assert!(
+        s.message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("unknown command :nope")
+    );
+    assert_eq!(s.view, Category::Binding);
+}
+
+#[test]
+fn moving_skips_group_headings_and_stays_in_bounds() {
+    let store = testing::store();
+    let mut s = fresh(&store);
+    assert_eq!(selected_name(&s), "orders-db");
+    run(&store, &mut s, "j");
+    assert_eq!(selected_name(&s), "orders-db-nightly");
+    run(&store, &mut s, "G");
+    assert_eq!(selected_name(&s), "sessions");
+    run(&store, &mut s, "jjj");
+    assert_eq!(selected_name(&s), "sessions");
+    run(&store, &mut s, "gk");
+    assert_eq!(s.current().selected, 0);
+}
+
+#[test]
+fn filter_is_live_kept_on_enter_and_cleared_on_esc() {
+    let store = testing::store();
+    let mut s = fresh(&store);
+    run(&store, &mut s, "/sess");
+    assert_eq!(s.mode, Mode::Filter);
+    assert_eq!(s.rows.items.len(), 1);
+    run(&store, &mut s, "<enter>");
+    assert_eq!(
+        (s.mode, s.current().filter_text.as_str()),
+        (Mode::Normal, "sess")
+    );
+    assert_eq!(selected_name(&s), "sessions");
+    run(&store, &mut s, "/<bs><bs><bs><bs>app=orders<enter>");
+    assert_eq!(
+        s.rows.items.len(),
+        2,
+        "label selector app=orders (synthetic claims only)"
+    );
+    run(&store, &mut s, "<esc>");
+    assert_eq!(s.rows.items.len(), 5);
+    assert!(s.current().filter_text.is_empty());
+}
+
+#[test]
+fn a_bad_selector_keeps_the_last_good_filter_and_says_why() {
+    let store = testing::store();
+    let mut s = fresh(&store);
+    run(&store, &mut s, "/app in x");
+    assert!(s.input_error.as_ref().unwrap().contains("expected (a,b)"));
+    run(&store, &mut s, "<enter>");
+    assert!(
+        s.message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("filter not applied")
+    );
+}
+
+#[test]
+fn detail_opens_scrolls_and_closes() {
+    let store = testing::store();
+    let mut s = fresh(&store);
+    run(&store, &mut s, "j<enter>");
+    let d = s.detail.as_ref().unwrap();
+    assert_eq!(d.key.name, "orders-db-nightly");
+    run(&store, &mut s, "jjj");
+    assert_eq!(s.detail.as_ref().unwrap().scroll, 3);
+    assert_eq!(
+        selected_name(&s),
+        "orders-db-nightly",
+        "keys scroll the detail, not the list"
+    );
+    run(&store, &mut s, "<esc>");
+    assert!(s.detail.is_none());
+}
+
+#[test]
+fn selection_follows_the_object_when_rows_arrive() {
+    let store = testing::store();
+    let mut s = fresh(&store);
+    run(&store, &mut s, "G");
+    assert_eq!(selected_name(&s), "sessions");
+    store.update(|d| {
+        d.apply(crate::cluster::entry::tests_support::sample(
+            ClusterId::App,
+            "aaa",
+            "Backup",
+            "first",
+        ))
+    });
+    update(&mut s, Action::StoreChanged, &store.read());
+    assert_eq!(selected_name(&s), "sessions");
+    assert_eq!(s.rows.items.len(), 6);
+}
+
+#[test]
+fn help_toggles_and_quit_quits() {
+    let store = testing::store();
+    let mut s = fresh(&store);
+    run(&store, &mut s, "?");
+    assert_eq!(s.mode, Mode::Help);
+    run(&store, &mut s, "<esc>");
+    assert_eq!(s.mode, Mode::Normal);
+    run(&store, &mut s, "q");
+    assert_eq!(s.run, RunState::Quitting);
+    let mut s = fresh(&store);
+    run(&store, &mut s, "/abc<c-c>");
+    assert_eq!(s.run, RunState::Quitting);
+}
+
+#[test]
+fn mouse_clicks_tabs_and_rows() {
+    let store = testing::store();
+    let mut s = fresh(&store);
+    let data = store.read();
+    let (_, _, x, _) = crate::tui::layout::tabs(0)[2].clone();
+    update(&mut s, Action::Click(x + 1, 2), &data);
+    assert_eq!(s.view, Category::ExportRequest);
+    update(
+        &mut s,
+        Action::Command(crate::tui::keymap::Command::ViewClaims),
+        &data,
+    );
+    // Row 3 is the list border, 4 the column titles, 5 the first group, 6 the first item.
+    update(&mut s, Action::Click(10, 8), &data);
+    assert_eq!(selected_name(&s), "orders-db-nightly");
+    update(&mut s, Action::Click(10, 8), &data);
+    assert!(s.detail.is_some(), "a second click opens the detail");
+    update(&mut s, Action::ScrollDown(10, 12), &data);
+    assert_eq!(s.detail.as_ref().unwrap().scroll, 3);
+}
+
+#[test]
+fn store_notices_reach_the_message_line_once() {
+    let store = testing::store();
+    let mut s = fresh(&store);
+    store.update(|d| d.post(crate::cluster::store::Level::Error, "CP: discovery failed"));
+    update(&mut s, Action::StoreChanged, &store.read());
+    assert_eq!(s.message.as_ref().unwrap().text, "CP: discovery failed");
+    run(&store, &mut s, "<esc>");
+    update(&mut s, Action::StoreChanged, &store.read());
+    assert!(s.message.is_none());
+}
+
+#[test]
+fn big_lists_keep_the_selection_on_screen() {
+    let store = testing::store();
+    testing::many_claims(&store, 2000);
+    let mut s = fresh(&store);
+    run(&store, &mut s, "G");
+    let page = 16;
+    let line = s.rows.items[s.current().selected];
+    assert!(line >= s.current().offset && line < s.current().offset + page);
+    update(&mut s, Action::Resize(80, 12), &store.read());
+    let line = s.rows.items[s.current().selected];
+    assert!(
+        line < s.current().offset + 4,
+        "still visible after shrinking"
+    );
+}

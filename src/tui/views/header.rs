@@ -1,0 +1,84 @@
+//! The header: one line per cluster with its context, health (with the last error when
+//! reconnecting), round-trip time, user and server.
+
+use super::Ctx;
+use crate::cluster::{ClusterId, ClusterState, Fetch, Health};
+use crate::tui::theme::Slot;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+
+fn health_spans<'a>(ctx: &Ctx<'_>, c: &'a ClusterState) -> Vec<Span<'a>> {
+    let t = ctx.theme;
+    match c.health() {
+        Health::NotConfigured => vec![Span::styled(
+            "○ not connected: no Control Plane (pass --cp-context or --sandbox)",
+            t.style(Slot::HealthWarn),
+        )],
+        Health::Connecting => vec![Span::styled("◌ connecting", t.style(Slot::HealthWarn))],
+        Health::Connected => {
+            let mut v = vec![Span::styled("● connected", t.style(Slot::HealthOk))];
+            if let Some(rtt) = c.rtt {
+                v.push(Span::styled(
+                    format!(" {}ms", rtt.as_millis()),
+                    t.style(Slot::Dim),
+                ));
+            }
+            v
+        }
+        Health::Forbidden(msg) => vec![Span::styled(
+            format!("⚠ connected, {msg}"),
+            t.style(Slot::HealthWarn),
+        )],
+        Health::Reconnecting {
+            attempts,
+            last_error,
+            retry_in,
+        } => vec![Span::styled(
+            format!(
+                "↻ reconnecting (attempt {attempts}, next in {:.1}s): {last_error}",
+                retry_in.as_secs_f32()
+            ),
+            t.style(Slot::HealthError),
+        )],
+    }
+}
+
+fn line<'a>(ctx: &Ctx<'_>, id: ClusterId, c: &'a ClusterState) -> Line<'a> {
+    let t = ctx.theme;
+    let label = match id {
+        ClusterId::App => "App ",
+        ClusterId::ControlPlane => "CP  ",
+    };
+    let mut spans = vec![Span::styled(label, t.style(Slot::ClusterLabel))];
+    if let Some(context) = &c.context {
+        spans.push(Span::styled(context.as_str(), t.style(Slot::Base)));
+        spans.push(Span::raw("  "));
+    }
+    spans.extend(health_spans(ctx, c));
+    if c.context.is_some() {
+        match &c.user {
+            Fetch::Loaded(u) => spans.push(Span::styled(
+                format!("  as {}", u.username),
+                t.style(Slot::Base),
+            )),
+            Fetch::Failed(_) => spans.push(Span::styled("  as ?", t.style(Slot::Dim))),
+            Fetch::Loading => {}
+        }
+        spans.push(Span::styled(format!("  {}", c.server), t.style(Slot::Dim)));
+    }
+    Line::from(spans)
+}
+
+/// Draw the two cluster lines.
+pub fn draw(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
+    for (i, id) in ClusterId::ALL.into_iter().enumerate() {
+        let y = area.y + i as u16;
+        if y >= area.y + area.height {
+            break;
+        }
+        let row = Rect::new(area.x, y, area.width, 1);
+        line(ctx, id, ctx.store.cluster(id)).render(row, buf);
+    }
+}
