@@ -1,6 +1,7 @@
 //! Sandbox API server figures (run: `cargo bench --bench sandbox`): time to `sandbox ready`,
 //! LIST of 10,000 custom objects, one write delivered to 500 watchers, memory (RSS) with
 //! 10,000 objects. Runs the real `klutch-tui sandbox` binary and talks HTTPS to it.
+#![allow(clippy::unwrap_used)]
 
 use futures::{StreamExt, TryStreamExt, stream};
 use kube::api::{Api, DynamicObject, PostParams, WatchEvent, WatchParams};

@@ -6,4 +6,5 @@
 
 pub mod cluster;
 pub mod config;
+pub mod logging;
 pub mod tui;

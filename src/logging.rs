@@ -1,21 +1,45 @@
-//! Logs go through `tracing` to a file in the state directory, never to the terminal.
+//! Logs go to `<state dir>/klutch-tui.log` (tracing-appender, non-blocking), never to the
+//! terminal the cockpit draws on. `KLUTCH_TUI_LOG` takes an env-filter directive.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use tracing_appender::non_blocking::WorkerGuard;
+use tracing_subscriber::EnvFilter;
 
-/// Log to `<dir>/klutch-tui.log`; `RUST_LOG` sets the filter (default `info`).
-/// Keep the guard alive until exit so that buffered lines are written.
-pub fn init(dir: &Path) -> anyhow::Result<WorkerGuard> {
-    std::fs::create_dir_all(dir)?;
-    let appender = tracing_appender::rolling::never(dir, "klutch-tui.log");
+/// Why logging could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum LogError {
+    /// The state directory could not be created.
+    #[error("cannot create the log directory {path}: {source}")]
+    Dir {
+        /// The directory.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The log file in `state_dir`.
+pub fn log_file(state_dir: &Path) -> PathBuf {
+    state_dir.join("klutch-tui.log")
+}
+
+/// Send `tracing` output to the log file. Keep the guard alive until exit (it flushes).
+/// If a subscriber is already installed (e.g. by the caller), that one is kept.
+pub fn init(state_dir: &Path) -> Result<WorkerGuard, LogError> {
+    std::fs::create_dir_all(state_dir).map_err(|source| LogError::Dir {
+        path: state_dir.to_path_buf(),
+        source,
+    })?;
+    let appender = tracing_appender::rolling::never(state_dir, "klutch-tui.log");
     let (writer, guard) = tracing_appender::non_blocking(appender);
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let filter = EnvFilter::try_from_env("KLUTCH_TUI_LOG").unwrap_or_else(|_| {
+        EnvFilter::new("info,kube_client::client::builder=off,hyper=warn,rustls=warn")
+    });
+    let _ = tracing_subscriber::fmt()
         .with_writer(writer)
         .with_ansi(false)
-        .try_init()
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .with_env_filter(filter)
+        .try_init();
     Ok(guard)
 }

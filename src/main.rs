@@ -1,8 +1,6 @@
 //! klutch-tui: parse the command line, set up logging, dispatch.
 
 mod cli;
-mod logging;
-mod paths;
 mod sandbox_cmd;
 
 use clap::{CommandFactory, Parser};
@@ -38,8 +36,11 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(cli::Command::Sandbox(args)) => {
-            let log_dir = args.state_dir.clone().unwrap_or_else(paths::state_dir);
-            let _guard = logging::init(&log_dir)?;
+            let log_dir = args
+                .state_dir
+                .clone()
+                .unwrap_or_else(|| klutch_tui::config::Paths::discover().state_dir);
+            let _guard = klutch_tui::logging::init(&log_dir)?;
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(sandbox_cmd::run(args))?;
             Ok(ExitCode::SUCCESS)

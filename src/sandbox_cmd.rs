@@ -1,13 +1,15 @@
 //! `klutch-tui sandbox`: run the sandbox in the foreground until Ctrl-C or SIGTERM.
 
 use crate::cli::SandboxArgs;
-use crate::paths;
 use anyhow::Context;
 use std::io::Write;
 
 /// The sandbox's config from the command line, with default paths in the state directory.
 pub fn config(args: &SandboxArgs) -> sandbox::SandboxConfig {
-    let base = args.state_dir.clone().unwrap_or_else(paths::state_dir);
+    let base = args
+        .state_dir
+        .clone()
+        .unwrap_or_else(|| klutch_tui::config::Paths::discover().state_dir);
     sandbox::SandboxConfig {
         listen: args.listen,
         kubeconfig_out: args

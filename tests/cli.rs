@@ -1,5 +1,6 @@
 //! The command line: help, completions, usage errors (exit 2), and the sandbox command
 //! as a process — `sandbox ready`, persistence across SIGKILL, the state-dir lock.
+#![allow(clippy::unwrap_used)]
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;

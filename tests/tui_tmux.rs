@@ -105,7 +105,9 @@ fn cockpit_on_the_embedded_sandbox() {
     });
     t.press("Escape");
     // Two escapes in one read are Alt-Esc to a terminal; wait for the first to land.
-    t.wait_for("the detail closed", Duration::from_secs(2), |s| !s.contains("Conditions"));
+    t.wait_for("the detail closed", Duration::from_secs(2), |s| {
+        !s.contains("Conditions")
+    });
     t.press("Escape");
     t.wait_for("the filter cleared", Duration::from_secs(2), |s| {
         s.contains("orders-db") && s.contains("nightly")

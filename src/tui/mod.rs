@@ -10,7 +10,6 @@ pub mod theme;
 pub mod views;
 
 pub mod app;
-pub mod logging;
 pub mod run;
 pub mod terminal;
 #[cfg(test)]

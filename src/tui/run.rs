@@ -2,13 +2,13 @@
 //! embedded sandbox), the terminal, the main loop, and an orderly shutdown.
 
 use super::app::{self, Cockpit};
-use super::logging::{self, LogError};
 use super::state::Access;
 use super::terminal::TerminalGuard;
 use crate::cluster::kubeconfig::KubeconfigFailure;
 use crate::cluster::store::Level;
 use crate::cluster::{Connections, Store};
 use crate::config::{self, Paths};
+use crate::logging::{self, LogError};
 use std::time::{Duration, Instant};
 
 /// The cockpit's command-line options (the default command).

@@ -3,9 +3,12 @@
 //!
 //! Knows nothing of the TUI; depends only on the `klutch` domain crate.
 
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
 pub mod apiserver;
-pub mod oidc;
+pub mod controlplane;
 mod kubeconfig;
+pub mod oidc;
 mod state;
 pub mod tls;
 
@@ -67,6 +70,10 @@ pub enum SandboxError {
     ApiServer(#[from] ApiServerError),
     #[error(transparent)]
     State(#[from] state::StateError),
+    #[error(transparent)]
+    ControlPlane(#[from] controlplane::ControlPlaneError),
+    #[error("connecting to the sandbox's own servers failed: {0}")]
+    Client(String),
     #[error("writing {path}: {source}")]
     Write {
         path: PathBuf,
@@ -100,6 +107,20 @@ async fn bind(ip: IpAddr, port: u16) -> Result<TcpListener, SandboxError> {
     TcpListener::bind(addr)
         .await
         .map_err(|source| SandboxError::Listen { addr, source })
+}
+
+/// A kube client for one context of the kubeconfig the sandbox wrote.
+async fn client_for(kubeconfig_yaml: &str, context: &str) -> Result<kube::Client, SandboxError> {
+    let kc = kube::config::Kubeconfig::from_yaml(kubeconfig_yaml)
+        .map_err(|e| SandboxError::Client(e.to_string()))?;
+    let opts = kube::config::KubeConfigOptions {
+        context: Some(context.to_string()),
+        ..Default::default()
+    };
+    let cfg = kube::Config::from_custom_kubeconfig(kc, &opts)
+        .await
+        .map_err(|e| SandboxError::Client(e.to_string()))?;
+    kube::Client::try_from(cfg).map_err(|e| SandboxError::Client(e.to_string()))
 }
 
 /// Start both API servers, write the kubeconfig and info file, and return once both
@@ -178,6 +199,8 @@ pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
             source,
         }
     })?;
+    let cp_client = client_for(&kc, CONTROL_PLANE_CONTEXT).await?;
+    controlplane::install(&cp_client).await?;
     let info_json = serde_json::to_vec_pretty(&info).unwrap_or_default();
     kubeconfig::write_private(&config.info_out, &info_json).map_err(|source| {
         SandboxError::Write {

@@ -1,5 +1,6 @@
 //! The upstream bind CRDs in ../shared/fixtures load as they are, and objects of them
 //! (the export templates among them) can be created and read back.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 use common::*;

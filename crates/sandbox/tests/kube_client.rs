@@ -1,5 +1,6 @@
 //! kube-rs 5 against the sandbox: typed and dynamic CRUD, watchers and reflectors in
 //! order, resuming a watch from a compacted resourceVersion (410 → relist), a controller.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 use common::*;

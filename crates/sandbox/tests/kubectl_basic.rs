@@ -1,5 +1,6 @@
 //! kubectl against the sandbox: create, apply, get in every output format, delete,
 //! discovery, explain, and the auth commands (protobuf bodies).
+#![allow(clippy::unwrap_used)]
 
 mod common;
 use common::*;

@@ -1,5 +1,6 @@
 //! CRD lifecycle and object lifecycles with kubectl: schema violations (422 with every
 //! field), wait --for=condition, get -w, finalizers, namespace deletion.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 use common::*;
@@ -160,7 +161,7 @@ async fn wait_for_condition_and_watch() {
 async fn finalizers_hold_deletion_until_removed() {
     let env = Env::start().await;
     with_widgets(&env).await;
-    let w = format!("{}", widget("held", 1)).replace(
+    let w = widget("held", 1).replace(
         "metadata:\n",
         "metadata:\n  finalizers: [example.com/hold]\n",
     );

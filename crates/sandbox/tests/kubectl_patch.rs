@@ -1,5 +1,6 @@
 //! kubectl patch (merge, JSON, strategic, server-side), edit, diff, and optimistic
 //! concurrency (409 on a stale update).
+#![allow(clippy::unwrap_used)]
 
 mod common;
 use common::*;

@@ -1,5 +1,6 @@
 //! RBAC: a ServiceAccount bound to one namespace reads and writes there, gets 403
 //! elsewhere; unknown tokens get 401.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 use common::*;

@@ -11,6 +11,7 @@ use super::meta;
 use super::protobuf;
 use super::registry::Builtin;
 use super::request::FieldValidation;
+use klutch::schema::Operation;
 use serde_json::{Value, json};
 
 /// Decode a request body (JSON, YAML or Kubernetes protobuf) into an object.
@@ -180,6 +181,7 @@ fn apply_schema(
     ctx: &Ctx,
     obj: &mut Value,
     old: Option<&Value>,
+    sub: Option<&str>,
     warnings: &mut Warnings,
     causes: &mut Vec<Cause>,
 ) -> ApiResult<()> {
@@ -210,7 +212,14 @@ fn apply_schema(
     }
     schema.prune(obj);
     schema.apply_defaults(obj);
-    for e in schema.validate(obj, old) {
+    let op = match (old, sub) {
+        (None, _) => Operation::Create,
+        (Some(old), Some("status")) => Operation::UpdateStatus { old },
+        (Some(old), _) => Operation::Update { old },
+    };
+    let outcome = schema.check(obj, op);
+    warnings.extend(outcome.warnings);
+    for e in outcome.errors {
         causes.push((e.field.clone(), e.body(), e.kind.reason()));
     }
     Ok(())
@@ -243,7 +252,7 @@ pub fn prepare_create(
     let mut warnings = Vec::new();
     let mut causes = Vec::new();
     validate_meta(ctx, &obj, &mut causes);
-    apply_schema(ctx, &mut obj, None, &mut warnings, &mut causes)?;
+    apply_schema(ctx, &mut obj, None, None, &mut warnings, &mut causes)?;
     admission::on_create(server, &ctx.rt, &mut obj)
         .map_err(|e| merge_causes(ctx, &obj, e, &mut causes))?;
     if !causes.is_empty() {
@@ -415,7 +424,7 @@ pub fn prepare_update(
             ));
         }
     }
-    apply_schema(ctx, &mut new, Some(old), &mut warnings, &mut causes)?;
+    apply_schema(ctx, &mut new, Some(old), sub, &mut warnings, &mut causes)?;
     admission::on_update(server, &ctx.rt, old, &mut new)
         .map_err(|e| merge_causes(ctx, &new, e, &mut causes))?;
     if !causes.is_empty() {

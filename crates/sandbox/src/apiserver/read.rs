@@ -38,8 +38,12 @@ impl Filter {
 
 /// The object's JSON in the version the client asked for.
 pub fn json_in_version(ctx: &Ctx, s: &Stored) -> Bytes {
-    let want = ctx.api_version();
-    if s.value["apiVersion"].as_str() == Some(want.as_str()) {
+    as_version(&ctx.api_version(), s)
+}
+
+/// The object's JSON with `apiVersion` = `want` (stored bytes when they match).
+fn as_version(want: &str, s: &Stored) -> Bytes {
+    if s.value["apiVersion"].as_str() == Some(want) {
         return s.json.clone();
     }
     let mut v = s.value.clone();
@@ -202,11 +206,12 @@ pub fn list(server: &ApiServer, ctx: &Ctx) -> ApiResult<Reply> {
     let size: usize = selected.iter().map(|s| s.json.len() + 1).sum::<usize>() + head.len() + 2;
     let mut buf = BytesMut::with_capacity(size);
     buf.put_slice(head.as_bytes());
+    let want = ctx.api_version();
     for (i, s) in selected.iter().enumerate() {
         if i > 0 {
             buf.put_u8(b',');
         }
-        buf.put_slice(&json_in_version(ctx, s));
+        buf.put_slice(&as_version(&want, s));
     }
     buf.put_slice(b"]}");
     Ok(Reply::json(200, buf.freeze()))

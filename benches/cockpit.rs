@@ -5,8 +5,7 @@
 //! the API, the real binary in tmux): first frame with data after start (≤ 300 ms), idle
 //! CPU over `BENCH_IDLE_SECS` (default 60 s; < 0.5 %), RSS (≤ 80 MB).
 //!
-//! Run: `cargo run --release --bin bench_cockpit` (needs tmux; builds the binary first with
-//! `cargo build --release`). `BENCH_CLAIMS` changes the count.
+//! Run: `cargo bench --bench cockpit` (needs tmux). `BENCH_CLAIMS` changes the count.
 
 use anyhow::{Context, Result, bail};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
@@ -249,11 +248,10 @@ fn rss_mb(pid: u32) -> Result<f64> {
 }
 
 fn release_binary() -> Result<PathBuf> {
-    let exe = std::env::current_exe()?;
-    let bin = exe.with_file_name("klutch-tui");
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_klutch-tui"));
     if !bin.exists() {
         bail!(
-            "{} is missing; run `cargo build --release` first",
+            "{} is missing; run `cargo bench --bench cockpit`",
             bin.display()
         );
     }
