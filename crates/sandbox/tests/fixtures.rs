@@ -61,10 +61,11 @@ async fn bind_crds_and_templates_load() {
             .unwrap(),
     ])
     .await;
+    // The sandbox made crossplane-system when it installed its templates.
     env.ok(&[
         "--context",
         sandbox::CONTROL_PLANE_CONTEXT,
-        "create",
+        "get",
         "namespace",
         "crossplane-system",
     ])
