@@ -7,7 +7,7 @@ use super::error::ApiError;
 use bytes::Bytes;
 use futures::FutureExt;
 use http::{HeaderValue, Request, Response, StatusCode, header};
-use http_body_util::{BodyExt, Full, Limited, combinators::BoxBody};
+use http_body_util::{BodyExt, Full, combinators::BoxBody};
 use hyper::body::Incoming as Body;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
@@ -135,19 +135,9 @@ async fn handle(
         user_agent: header_str(&req, header::USER_AGENT).unwrap_or_default(),
         body: Bytes::new(),
     };
-    let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(e) => {
-            let err = if e
-                .downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some()
-            {
-                ApiError::too_large()
-            } else {
-                ApiError::bad_request(format!("reading the request body failed: {e}"))
-            };
-            return Ok(into_response(err.into()));
-        }
+    let body = match read_body(req.into_body()).await {
+        Ok(b) => b,
+        Err(err) => return Ok(into_response(err.into())),
     };
     let incoming = Incoming { body, ..incoming };
     let reply = AssertUnwindSafe(dispatch::dispatch(&server, incoming))
@@ -158,6 +148,34 @@ async fn handle(
         ApiError::internal("an internal error occurred while handling the request").into()
     });
     Ok(into_response(reply))
+}
+
+/// Past this, a too-large body is no longer drained (the connection is dropped).
+const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
+
+/// Read a request body up to [`MAX_BODY`]. A larger body is read to its end (up to
+/// [`DRAIN_LIMIT`]) and refused with 413, so that the client sees the answer.
+async fn read_body(mut body: Body) -> Result<Bytes, ApiError> {
+    let mut buf = bytes::BytesMut::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame
+            .map_err(|e| ApiError::bad_request(format!("reading the request body failed: {e}")))?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        seen += data.len();
+        if seen > DRAIN_LIMIT {
+            break;
+        }
+        if seen <= MAX_BODY {
+            buf.extend_from_slice(&data);
+        }
+    }
+    if seen > MAX_BODY {
+        return Err(ApiError::too_large());
+    }
+    Ok(buf.freeze())
 }
 
 /// Accept TLS connections on `listener` until the server shuts down.

@@ -38,14 +38,41 @@ impl ObjKey {
 #[derive(Debug)]
 pub struct Stored {
     pub value: Value,
+    /// The object's JSON: a slice of `line` when the object came from a change.
     pub json: Bytes,
     pub rv: u64,
+    /// `{"type":…,"object":<json>}\n` of the change that stored it (empty otherwise).
+    line: Bytes,
 }
 
 impl Stored {
     fn new(value: Value, rv: u64) -> Self {
         let json = Bytes::from(serde_json::to_vec(&value).unwrap_or_default());
-        Self { value, json, rv }
+        Self {
+            value,
+            json,
+            rv,
+            line: Bytes::new(),
+        }
+    }
+
+    /// Serialize once, as the watch event line, and let `json` share its bytes.
+    fn for_event(value: Value, rv: u64, type_: EventType) -> Self {
+        let prefix = format!("{{\"type\":\"{}\",\"object\":", type_.as_str());
+        let mut buf = Vec::with_capacity(prefix.len() + 1024);
+        buf.extend_from_slice(prefix.as_bytes());
+        if serde_json::to_writer(&mut buf, &value).is_err() {
+            return Self::new(value, rv);
+        }
+        buf.extend_from_slice(b"}\n");
+        let line = Bytes::from(buf);
+        let json = line.slice(prefix.len()..line.len() - 2);
+        Self {
+            value,
+            json,
+            rv,
+            line,
+        }
     }
 }
 
@@ -119,16 +146,6 @@ fn persist_key(gr: &GroupResource, key: &ObjKey) -> String {
         "{}|{}|{}|{}",
         gr.group, gr.resource, key.namespace, key.name
     )
-}
-
-fn event_line(type_: EventType, json: &[u8]) -> Bytes {
-    let mut line = Vec::with_capacity(json.len() + 32);
-    line.extend_from_slice(b"{\"type\":\"");
-    line.extend_from_slice(type_.as_str().as_bytes());
-    line.extend_from_slice(b"\",\"object\":");
-    line.extend_from_slice(json);
-    line.extend_from_slice(b"}\n");
-    Bytes::from(line)
 }
 
 fn set_rv(value: &mut Value, rv: u64) {
@@ -296,13 +313,13 @@ impl Store {
             }
             Write::Put(mut value) => {
                 set_rv(&mut value, rv);
-                let stored = Arc::new(Stored::new(value, rv));
-                self.persist_write(gr, key, Some(&stored.json), rv)?;
                 let type_ = if current.is_some() {
                     EventType::Modified
                 } else {
                     EventType::Added
                 };
+                let stored = Arc::new(Stored::for_event(value, rv, type_));
+                self.persist_write(gr, key, Some(&stored.json), rv)?;
                 inner
                     .data
                     .entry(gr.clone())
@@ -317,7 +334,7 @@ impl Store {
                 self.persist_write(gr, key, None, rv)?;
                 let mut value = cur.value.clone();
                 set_rv(&mut value, rv);
-                let stored = Arc::new(Stored::new(value, rv));
+                let stored = Arc::new(Stored::for_event(value, rv, EventType::Deleted));
                 if let Some(m) = inner.data.get_mut(gr) {
                     m.remove(key);
                     if m.is_empty() {
@@ -331,7 +348,7 @@ impl Store {
         let event = Arc::new(Event {
             gr: gr.clone(),
             type_,
-            line: event_line(type_, &stored.json),
+            line: stored.line.clone(),
             obj: stored.clone(),
             prev: current,
             rv,

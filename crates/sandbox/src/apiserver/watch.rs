@@ -41,20 +41,11 @@ impl Watcher {
         }
     }
 
-    fn encode(&self, type_: EventType, obj: &Stored, line: Option<&Bytes>) -> Bytes {
+    fn encode(&self, type_: EventType, obj: &Arc<Stored>, line: Option<&Bytes>) -> Bytes {
         let want = self.ctx.api_version();
         match self.ctx.wanted {
             Wanted::Table => {
-                let t = table::table(
-                    &self.ctx,
-                    &[Arc::new(Stored {
-                        value: obj.value.clone(),
-                        json: obj.json.clone(),
-                        rv: obj.rv,
-                    })],
-                    obj.rv,
-                    None,
-                );
+                let t = table::table(&self.ctx, std::slice::from_ref(obj), obj.rv, None);
                 line_of(type_.as_str(), &t)
             }
             Wanted::PartialMetadata | Wanted::PartialMetadataList => {
@@ -94,7 +85,7 @@ impl Watcher {
             EventType::Deleted if now => EventType::Deleted,
             _ => return true,
         };
-        let line = (type_ == ev.type_).then_some(&ev.line);
+        let line = (type_ == ev.type_ && !ev.line.is_empty()).then_some(&ev.line);
         let b = self.encode(type_, &ev.obj, line);
         self.told = ev.rv;
         self.send(b).await
