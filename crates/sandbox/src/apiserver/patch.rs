@@ -11,7 +11,7 @@ use super::objects::{self, UpdateKind};
 use super::read::{at_path, scale_of};
 use super::smp;
 use super::store::{ObjKey, Write};
-use super::write::{put_or_finish, reply};
+use super::write::change_existing;
 use serde_json::Value;
 
 const CRD_PATCH_TYPES: &[&str] = &[
@@ -86,35 +86,16 @@ pub fn patch(server: &ApiServer, ctx: &Ctx, sub: Option<&str>) -> ApiResult<Repl
     if sub == Some("scale") {
         return patch_scale(server, ctx, pt);
     }
-    let manager = ctx.manager();
-    let gr = ctx.gr();
-    let key = ObjKey::new(ctx.namespace(), ctx.name());
-    let mut warnings = Vec::new();
-    let committed = server.store.mutate(&gr, &key, ctx.query.dry_run, |cur| {
-        let cur = cur.ok_or_else(|| ApiError::not_found(ctx.subject(ctx.name())))?;
-        let patched = apply_patch(ctx, pt, &cur.value)?;
-        if !patched.is_object() {
-            return Err(ApiError::bad_request(
+    change_existing(server, ctx, sub, UpdateKind::Patch, |current| {
+        let patched = apply_patch(ctx, pt, current)?;
+        if patched.is_object() {
+            Ok(patched)
+        } else {
+            Err(ApiError::bad_request(
                 "the patch turned the object into something that is not an object",
-            ));
+            ))
         }
-        let (next, w) = objects::prepare_update(
-            server,
-            ctx,
-            &cur.value,
-            patched,
-            &objects::Change {
-                sub,
-                how: UpdateKind::Patch,
-                manager: &manager,
-                op: "Update",
-            },
-        )?;
-        warnings = w;
-        Ok(next.map(put_or_finish).unwrap_or(Write::Unchanged))
-    })?;
-    server.after_commit(&gr, &committed);
-    Ok(reply(ctx, 200, &committed.obj, warnings))
+    })
 }
 
 /// Set `.spec.replicas` (or the CRD's specReplicasPath) from a Scale.

@@ -179,16 +179,7 @@ pub fn bootstrap_policy() -> Vec<(&'static str, Value)> {
                "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": kind, "name": subject}]})
     };
     let read = json!(["get", "list", "watch"]);
-    let write = json!([
-        "create",
-        "delete",
-        "deletecollection",
-        "get",
-        "list",
-        "patch",
-        "update",
-        "watch"
-    ]);
+    let write = json!(super::registry::ALL_VERBS);
     vec![
         (
             "clusterroles",

@@ -66,40 +66,54 @@ pub fn put_or_finish(new: Value) -> Write {
 
 pub fn update(server: &ApiServer, ctx: &Ctx, sub: Option<&str>) -> ApiResult<Reply> {
     let new = objects::decode_body(ctx)?;
-    if sub == Some("scale") {
-        return super::patch::scale_write(server, ctx, |_| Ok(new));
+    match sub {
+        Some("scale") => super::patch::scale_write(server, ctx, |_| Ok(new)),
+        Some("finalize") => finalize(server, ctx, new),
+        _ => change_existing(server, ctx, sub, UpdateKind::Put, |_| Ok(new)),
     }
+}
+
+/// Read-modify-write the addressed object: `next` computes the new state from the stored
+/// one, which then goes through the update pipeline (preconditions, schema, admission).
+pub fn change_existing(
+    server: &ApiServer,
+    ctx: &Ctx,
+    sub: Option<&str>,
+    how: UpdateKind,
+    next: impl FnOnce(&Value) -> ApiResult<Value>,
+) -> ApiResult<Reply> {
     let manager = ctx.manager();
     let gr = ctx.gr();
     let key = ObjKey::new(ctx.namespace(), ctx.name());
     let mut warnings = Vec::new();
     let committed = server.store.mutate(&gr, &key, ctx.query.dry_run, |cur| {
         let cur = cur.ok_or_else(|| ApiError::not_found(ctx.subject(ctx.name())))?;
-        if sub == Some("finalize") {
-            let mut next = cur.value.clone();
-            next["spec"]["finalizers"] = new["spec"]["finalizers"].clone();
-            return Ok(Write::Put(next));
-        }
-        let (next, w) = objects::prepare_update(
-            server,
-            ctx,
-            &cur.value,
-            new,
-            &objects::Change {
-                sub,
-                how: UpdateKind::Put,
-                manager: &manager,
-                op: "Update",
-            },
-        )?;
+        let new = next(&cur.value)?;
+        let change = objects::Change {
+            sub,
+            how,
+            manager: &manager,
+            op: "Update",
+        };
+        let (new, w) = objects::prepare_update(server, ctx, &cur.value, new, &change)?;
         warnings = w;
-        Ok(match next {
-            None => Write::Unchanged,
-            Some(n) => put_or_finish(n),
-        })
+        Ok(new.map(put_or_finish).unwrap_or(Write::Unchanged))
     })?;
     server.after_commit(&gr, &committed);
     Ok(reply(ctx, 200, &committed.obj, warnings))
+}
+
+/// `PUT /api/v1/namespaces/NAME/finalize`: only `spec.finalizers` changes.
+fn finalize(server: &ApiServer, ctx: &Ctx, new: Value) -> ApiResult<Reply> {
+    let gr = ctx.gr();
+    let key = ObjKey::new("", ctx.name());
+    let committed = server.store.mutate(&gr, &key, ctx.query.dry_run, |cur| {
+        let cur = cur.ok_or_else(|| ApiError::not_found(ctx.subject(ctx.name())))?;
+        let mut next = cur.value.clone();
+        next["spec"]["finalizers"] = new["spec"]["finalizers"].clone();
+        Ok(Write::Put(next))
+    })?;
+    Ok(reply(ctx, 200, &committed.obj, Vec::new()))
 }
 
 /// `DeleteOptions` from the body and query.
