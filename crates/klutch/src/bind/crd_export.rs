@@ -86,7 +86,8 @@ pub fn export_spec_from_crd(
         versions,
         permission_claims,
         informer_scope,
-        cluster_scoped_isolation: (scope == Scope::Cluster).then_some(ClusterScopedIsolation::Prefixed),
+        cluster_scoped_isolation: (scope == Scope::Cluster)
+            .then_some(ClusterScopedIsolation::Prefixed),
     })
 }
 
@@ -135,7 +136,10 @@ mod tests {
             true
         );
         assert!(v.subresources.as_ref().unwrap().status.is_some());
-        assert_eq!(v.additional_printer_columns.as_ref().unwrap()[0].name, "Size");
+        assert_eq!(
+            v.additional_printer_columns.as_ref().unwrap()[0].name,
+            "Size"
+        );
     }
 
     #[test]
@@ -145,9 +149,13 @@ mod tests {
             spec.cluster_scoped_isolation,
             Some(ClusterScopedIsolation::Prefixed)
         );
-        let err = export_spec_from_crd(&crd("Namespaced", false), None, Scope::Namespaced)
-            .unwrap_err();
-        assert!(err.to_string().contains("version v1 has no openAPIV3Schema"), "{err}");
+        let err =
+            export_spec_from_crd(&crd("Namespaced", false), None, Scope::Namespaced).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("version v1 has no openAPIV3Schema"),
+            "{err}"
+        );
     }
 
     #[test]
