@@ -209,8 +209,8 @@ pub fn authorize_url(bind_url: &str, cid: &str, port: u16, sid: &str) -> Url {
 }
 
 /// Drive the whole code grant like a person in a browser: authorize, log in at the
-/// issuer, land on the catalogue, click Bind for `<resource>.<group>`. Returns the
-/// pages of the last leg (ending at the receiver).
+/// issuer, land on the catalogue, click Bind for `<resource>.<group>`. Returns
+/// every page seen (the last one is the receiver's).
 pub async fn browser_bind(
     browser: &Browser,
     bind_url: &str,
@@ -234,15 +234,25 @@ pub async fn browser_bind(
     let catalogue = back.last().unwrap();
     assert_eq!(catalogue.status, 200, "{catalogue:?}");
     assert!(catalogue.url.path() == "/resources", "{catalogue:?}");
+    let link = bind_link(catalogue, group, resource);
+    let last = browser.follow(&link, |_| true).await;
+    to_issuer
+        .into_iter()
+        .chain([after_login])
+        .chain(back)
+        .chain(last)
+        .collect()
+}
+
+/// The Bind link of `<resource>.<group>` on the catalogue page.
+pub fn bind_link(catalogue: &Page, group: &str, resource: &str) -> Url {
     let link = links(&catalogue.body)
         .into_iter()
         .find(|l| {
             l.contains(&format!("resource={resource}&")) && l.contains(&format!("group={group}"))
         })
         .unwrap_or_else(|| panic!("no Bind link for {resource}.{group}: {}", catalogue.body));
-    browser
-        .follow(&catalogue.url.join(&link).unwrap(), |_| true)
-        .await
+    catalogue.url.join(&link).unwrap()
 }
 
 /// An ID token of the development issuer for our CLI's client, by password grant.
@@ -309,4 +319,203 @@ pub fn kubeconfig_namespace(kubeconfig: &[u8]) -> String {
         .namespace
         .clone()
         .unwrap()
+}
+
+/// A clock that moves only when told to (shared by issuer and backend).
+#[derive(Debug)]
+pub struct ManualClock(Mutex<std::time::SystemTime>);
+
+impl ManualClock {
+    pub fn advance(&self, by: std::time::Duration) {
+        *self.0.lock().unwrap() += by;
+    }
+}
+
+impl sandbox::oidc::Clock for ManualClock {
+    fn now(&self) -> std::time::SystemTime {
+        *self.0.lock().unwrap()
+    }
+}
+
+pub const ALICE: (&str, &str) = ("alice", "wonderland");
+pub const BACKEND_SECRET: &str = "backend-secret";
+
+/// A backend of its own next to a sandbox: its own issuer (manual clock; clients
+/// `klutch-bind`, `klutch-tui` and `other`), optionally behind a proxy that
+/// tampers with the ID tokens of the token endpoint.
+pub struct Custom {
+    pub backend: sandbox::backend::Backend,
+    pub issuer: sandbox::oidc::OidcIssuer,
+    pub issuer_url: String,
+    pub clock: Arc<ManualClock>,
+    stops: Vec<oneshot::Sender<()>>,
+}
+
+impl Custom {
+    pub fn url(&self) -> String {
+        self.backend.url().to_owned()
+    }
+}
+
+/// Change the payload of a JWT (here: its subject) and keep the signature.
+pub fn tamper(jwt: &str) -> String {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let parts: Vec<&str> = jwt.split('.').collect();
+    let mut claims: serde_json::Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+    claims["sub"] = "mallory".into();
+    let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).unwrap());
+    format!("{}.{payload}.{}", parts[0], parts[2])
+}
+
+async fn proxy(
+    axum::extract::State(upstream): axum::extract::State<String>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let (parts, body) = request.into_parts();
+    let body = axum::body::to_bytes(body, 1 << 20).await.unwrap();
+    let path = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut forward = http.request(parts.method.clone(), format!("{upstream}{path}"));
+    for (name, value) in &parts.headers {
+        if name != "host" {
+            forward = forward.header(name, value);
+        }
+    }
+    let response = forward.body(body).send().await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let mut bytes = response.bytes().await.unwrap().to_vec();
+    if parts.uri.path() == "/token" && status.is_success() {
+        let mut json: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        if let Some(token) = json["id_token"].as_str() {
+            json["id_token"] = tamper(token).into();
+        }
+        bytes = serde_json::to_vec(&json).unwrap();
+    }
+    let mut out = (status, bytes).into_response();
+    out.headers_mut().remove("content-type");
+    for name in ["location", "content-type", "set-cookie"] {
+        for value in headers.get_all(name) {
+            out.headers_mut().append(name, value.clone());
+        }
+    }
+    out
+}
+
+impl Drop for Custom {
+    fn drop(&mut self) {
+        for stop in self.stops.drain(..) {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Start a [`Custom`] backend against the sandbox's Control Plane.
+pub async fn custom(sb: &sandbox::Sandbox, cp: kube::Client, tampering: bool) -> Custom {
+    use sandbox::oidc::{Client, IssuerConfig, OidcIssuer};
+    let clock = Arc::new(ManualClock(Mutex::new(std::time::SystemTime::now())));
+    let mut stops = Vec::new();
+    let issuer_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let issuer_addr = format!("http://{}", issuer_listener.local_addr().unwrap());
+    let (issuer_url, front) = if tampering {
+        let front = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        (
+            format!("http://{}", front.local_addr().unwrap()),
+            Some(front),
+        )
+    } else {
+        (issuer_addr.clone(), None)
+    };
+    let mut config = IssuerConfig::new(
+        &issuer_url,
+        vec![(ALICE.0.into(), ALICE.1.into())],
+        vec![
+            Client::confidential(
+                "klutch-bind",
+                BACKEND_SECRET,
+                &["http://127.0.0.1/callback"],
+            ),
+            Client::public("klutch-tui", &["http://127.0.0.1/callback"]),
+            Client::public("other", &["http://127.0.0.1/callback"]),
+        ],
+    );
+    config.clock = clock.clone();
+    let issuer = OidcIssuer::new(config).unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    stops.push(stop);
+    tokio::spawn(issuer.clone().serve(issuer_listener, async {
+        let _ = stopped.await;
+    }));
+    if let Some(front) = front {
+        let app = axum::Router::new()
+            .fallback(proxy)
+            .with_state(issuer_addr.clone());
+        let (stop, stopped) = oneshot::channel::<()>();
+        stops.push(stop);
+        tokio::spawn(async move {
+            axum::serve(front, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await
+                .unwrap();
+        });
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let callback = format!("http://{}/callback", listener.local_addr().unwrap());
+    let mut config = sandbox::backend::BackendConfig::new(
+        sandbox::backend::OidcClientConfig {
+            issuer_url: issuer_url.clone(),
+            client_id: "klutch-bind".into(),
+            client_secret: Some(BACKEND_SECRET.into()),
+            extra_audiences: vec!["klutch-tui".into()],
+            ca_pem: None,
+        },
+        callback,
+        cp,
+        sb.info().control_plane_server.clone(),
+        sb.control_plane.ca_pem.clone(),
+        sandbox::backend::generate_cookie_key(),
+    );
+    config.clock = clock.clone();
+    let backend = sandbox::backend::Backend::start(config, listener)
+        .await
+        .unwrap();
+    Custom {
+        backend,
+        issuer,
+        issuer_url,
+        clock,
+        stops,
+    }
+}
+
+/// An ID token of a [`Custom`] issuer for `client` (public), by password grant.
+pub async fn custom_token(issuer_url: &str, client: &str) -> String {
+    let response: serde_json::Value = reqwest::Client::new()
+        .post(format!("{issuer_url}/token"))
+        .form(&[
+            ("grant_type", "password"),
+            ("client_id", client),
+            ("username", ALICE.0),
+            ("password", ALICE.1),
+            ("scope", "openid"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    response["id_token"].as_str().unwrap().to_owned()
 }

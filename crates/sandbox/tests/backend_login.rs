@@ -1,0 +1,459 @@
+//! The OAuth2 code-grant login of the bind backend end to end over HTTP, with a
+//! scripted browser against the sandbox's own issuer, as upstream's CLI drives
+//! it (`/authorize?c&p&s` → issuer login → `/callback` → `/resources` → `/bind`
+//! → the CLI's loopback receiver); and every way it must refuse: wrong password,
+//! bad state, replayed callback, another browser, expired session, tampered ID
+//! token. Plus the headless bearer extension.
+
+#![allow(clippy::unwrap_used)]
+
+mod backend_support;
+mod common;
+
+use std::time::Duration;
+
+use backend_support::*;
+use common::Env;
+use klutch::bind::BindingProvider;
+use sandbox::backend::session::AuthState;
+use serde_json::json;
+use url::Url;
+
+const PG: (&str, &str) = ("anynines.com", "postgresqlinstances");
+
+fn developer(env: &Env) -> (String, String) {
+    let info = env.sb.info();
+    (
+        info.username.clone().unwrap(),
+        info.password.clone().unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn upstream_cli_flow_delivers_a_binding_response_to_the_loopback_receiver() {
+    let env = Env::start().await;
+    let info = env.sb.info().clone();
+    let info_file: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(env.path("info.json")).unwrap()).unwrap();
+    assert_eq!(info_file["bindUrl"], info.bind_url.as_str());
+    assert_eq!(info_file["oidcIssuer"], info.oidc_issuer.as_str());
+    assert_eq!(info_file["username"], "developer");
+    assert_eq!(info_file["password"], "developer");
+
+    let browser = Browser::new();
+    let provider: BindingProvider = browser
+        .http
+        .get(format!("{}/export", info.bind_url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    provider.check_type().unwrap();
+    assert_eq!(
+        provider.oauth2_authenticated_url(),
+        Some(format!("{}/authorize", info.bind_url).as_str())
+    );
+
+    let receiver = Receiver::start().await;
+    let (user, password) = developer(&env);
+    let pages = browser_bind(
+        &browser,
+        &info.bind_url,
+        "cid001",
+        "3kF9aZ",
+        &receiver,
+        (&user, &password),
+        PG,
+    )
+    .await;
+    let last = pages.last().unwrap();
+    assert_eq!(last.url.port(), Some(receiver.port));
+    assert!(last.body.contains("authenticated successfully"), "{last:?}");
+
+    // The issuer was asked with PKCE and a nonce, and the callback set the
+    // session cookie HttpOnly and SameSite=Lax (not Secure: plain HTTP).
+    let to_issuer = pages
+        .iter()
+        .find_map(|p| {
+            p.location
+                .as_ref()
+                .filter(|l| l.as_str().starts_with(&info.oidc_issuer))
+        })
+        .unwrap();
+    let query: std::collections::HashMap<_, _> = to_issuer.query_pairs().into_owned().collect();
+    assert_eq!(query["code_challenge_method"], "S256");
+    assert!(query.contains_key("nonce"));
+    assert_eq!(query["client_id"], sandbox::BIND_CLIENT_ID);
+    let callback = pages.iter().find(|p| p.url.path() == "/callback").unwrap();
+    let session_cookie = callback
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("klutch-bind-3kF9aZ="))
+        .unwrap();
+    assert!(session_cookie.contains("HttpOnly"), "{session_cookie}");
+    assert!(session_cookie.contains("SameSite=Lax"), "{session_cookie}");
+    assert!(session_cookie.contains("Max-Age=3600"), "{session_cookie}");
+    assert!(!session_cookie.contains("Secure"), "{session_cookie}");
+    assert!(
+        !session_cookie.contains("developer"),
+        "the cookie is encrypted"
+    );
+
+    let responses = receiver.responses();
+    assert_eq!(responses.len(), 1);
+    let response = &responses[0];
+    assert_eq!(response.session_id(), Some("3kF9aZ"));
+    assert_eq!(
+        response
+            .authentication
+            .oauth2_code_grant
+            .as_ref()
+            .unwrap()
+            .id,
+        format!("{}/developer", info.oidc_issuer)
+    );
+    assert_eq!(
+        response.requests[0].metadata.name,
+        "postgresqlinstances.anynines.com"
+    );
+    let ns = kubeconfig_namespace(&response.kubeconfig);
+    assert!(ns.starts_with("cluster-"), "{ns}");
+
+    // Binding another resource in the same session lands in the same namespace.
+    let catalogue = pages
+        .iter()
+        .rev()
+        .find(|p| p.url.path() == "/resources")
+        .unwrap();
+    let again = browser
+        .follow(
+            &bind_link(catalogue, "anynines.com", "servicebindings"),
+            |_| true,
+        )
+        .await;
+    assert_eq!(again.last().unwrap().status, 200);
+    let second = receiver.responses();
+    assert_eq!(kubeconfig_namespace(&second[1].kubeconfig), ns);
+    assert_eq!(
+        second[1].requests[0].metadata.name,
+        "servicebindings.anynines.com"
+    );
+    env.sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn wrong_password_and_unusable_requests_are_refused() {
+    let env = Env::start_with(|c| c.users = vec![("bob".into(), "builder:1".into())]).await;
+    let info = env.sb.info().clone();
+    let browser = Browser::new();
+    let receiver = Receiver::start().await;
+    let start = authorize_url(&info.bind_url, "cid", receiver.port, "sid");
+    let login = browser.follow(&start, |_| true).await.pop().unwrap();
+    let refused = browser.log_in(&login, "developer", "wrong").await;
+    assert_eq!(refused.status, 401);
+    assert!(refused.location.is_none());
+    assert!(
+        refused.body.contains("Invalid username or password"),
+        "{}",
+        refused.body
+    );
+    // A user added with --user logs in (its password may contain ':').
+    let accepted = browser.log_in(&login, "bob", "builder:1").await;
+    assert_eq!(accepted.status, 303, "{accepted:?}");
+
+    // Requests /authorize refuses before anything happens.
+    for (query, needle) in [
+        ("c=x&p=1", "session id"),
+        ("s=x&p=1", "cluster id"),
+        ("s=x&c=y", "Neither a callback port"),
+        ("s=x&c=y&u=http://evil.example/callback", "on this machine"),
+        ("s=a%3Bb&c=y&p=1", "session id"),
+    ] {
+        let page = browser
+            .get(&Url::parse(&format!("{}/authorize?{query}", info.bind_url)).unwrap())
+            .await;
+        assert_eq!(page.status, 400, "{query}");
+        assert!(page.body.contains(needle), "{query}: {}", page.body);
+    }
+    env.sb.shutdown().await;
+}
+
+/// Start a login and stop at the issuer's redirect back to `/callback`.
+async fn callback_url(
+    browser: &Browser,
+    bind_url: &str,
+    port: u16,
+    sid: &str,
+    user: (&str, &str),
+) -> Url {
+    let start = authorize_url(bind_url, "cid", port, sid);
+    let login = browser.follow(&start, |_| true).await.pop().unwrap();
+    let back = browser.log_in(&login, user.0, user.1).await;
+    let location = back.location.unwrap();
+    assert_eq!(location.path(), "/callback");
+    location
+}
+
+fn with_state(url: &Url, state: &str) -> Url {
+    let mut out = url.clone();
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .into_owned()
+        .map(|(k, v)| {
+            if k == "state" {
+                (k, state.to_owned())
+            } else {
+                (k, v)
+            }
+        })
+        .collect();
+    out.query_pairs_mut().clear().extend_pairs(pairs);
+    out
+}
+
+#[tokio::test]
+async fn bad_state_replayed_callbacks_and_other_browsers_are_refused() {
+    let env = Env::start().await;
+    let info = env.sb.info().clone();
+    let (user, password) = developer(&env);
+    let browser = Browser::new();
+    let receiver = Receiver::start().await;
+    let callback = callback_url(
+        &browser,
+        &info.bind_url,
+        receiver.port,
+        "s1",
+        (&user, &password),
+    )
+    .await;
+    let state = AuthState::decode(
+        &callback
+            .query_pairs()
+            .find(|(k, _)| k == "state")
+            .unwrap()
+            .1,
+    )
+    .unwrap();
+
+    let garbage = browser.get(&with_state(&callback, "bm90IGpzb24")).await;
+    assert_eq!(garbage.status, 400);
+    assert!(
+        garbage.body.contains("login state is missing or damaged"),
+        "{}",
+        garbage.body
+    );
+    let forged = AuthState {
+        key: "forged".into(),
+        ..state.clone()
+    };
+    let page = browser.get(&with_state(&callback, &forged.encode())).await;
+    assert_eq!(page.status, 400);
+    assert!(
+        page.body.contains("unknown or was already completed"),
+        "{}",
+        page.body
+    );
+
+    // The real callback works once; its replay is refused.
+    let first = browser.get(&callback).await;
+    assert_eq!(first.status, 302, "{first:?}");
+    assert_eq!(first.location.as_ref().unwrap().path(), "/resources");
+    let replay = browser.get(&callback).await;
+    assert_eq!(replay.status, 400);
+    assert!(replay.body.contains("already completed"), "{}", replay.body);
+
+    // A state changed to another session (same key) does not match the login.
+    let callback = callback_url(
+        &browser,
+        &info.bind_url,
+        receiver.port,
+        "s2",
+        (&user, &password),
+    )
+    .await;
+    let mut state = AuthState::decode(
+        &callback
+            .query_pairs()
+            .find(|(k, _)| k == "state")
+            .unwrap()
+            .1,
+    )
+    .unwrap();
+    state.redirect_url = "http://localhost:1/stolen".into();
+    let page = browser.get(&with_state(&callback, &state.encode())).await;
+    assert_eq!(page.status, 400);
+    assert!(
+        page.body.contains("does not match the login"),
+        "{}",
+        page.body
+    );
+
+    // A callback carried to another browser (login CSRF) is refused.
+    let callback = callback_url(
+        &browser,
+        &info.bind_url,
+        receiver.port,
+        "s3",
+        (&user, &password),
+    )
+    .await;
+    let page = Browser::new().get(&callback).await;
+    assert_eq!(page.status, 400);
+    assert!(page.body.contains("another browser"), "{}", page.body);
+
+    // An error from the issuer is shown as such.
+    let denied = browser
+        .get(
+            &Url::parse(&format!(
+                "{}/callback?error=access_denied&error_description=the+user+cancelled",
+                info.bind_url
+            ))
+            .unwrap(),
+        )
+        .await;
+    assert_eq!(denied.status, 400);
+    assert!(
+        denied
+            .body
+            .contains("refused the login: access_denied: the user cancelled"),
+        "{}",
+        denied.body
+    );
+
+    // No session cookie, no catalogue.
+    let page = Browser::new()
+        .get(&Url::parse(&format!("{}/resources?s=s1", info.bind_url)).unwrap())
+        .await;
+    assert_eq!(page.status, 401);
+    assert!(page.body.contains("no valid session s1"), "{}", page.body);
+    env.sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn expired_sessions_are_refused() {
+    let env = Env::start().await;
+    let cp = env.client(sandbox::CONTROL_PLANE_CONTEXT).await;
+    let custom = custom(&env.sb, cp, false).await;
+    let browser = Browser::new();
+    let receiver = Receiver::start().await;
+    let callback = callback_url(&browser, &custom.url(), receiver.port, "sx", ALICE).await;
+    let pages = browser.follow(&callback, |_| true).await;
+    let catalogue = pages.last().unwrap();
+    assert_eq!(catalogue.status, 200, "{catalogue:?}");
+    let link = bind_link(catalogue, PG.0, PG.1);
+    custom.clock.advance(Duration::from_secs(3601));
+    let page = browser.get(&link).await;
+    assert_eq!(page.status, 401);
+    assert!(page.body.contains("session has expired"), "{}", page.body);
+    assert!(receiver.responses().is_empty());
+    drop(custom);
+    env.sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_tampered_id_token_is_refused_in_the_code_flow() {
+    let env = Env::start().await;
+    let cp = env.client(sandbox::CONTROL_PLANE_CONTEXT).await;
+    let custom = custom(&env.sb, cp, true).await;
+    let browser = Browser::new();
+    let receiver = Receiver::start().await;
+    let callback = callback_url(&browser, &custom.url(), receiver.port, "st", ALICE).await;
+    let page = browser.get(&callback).await;
+    assert_eq!(page.status, 401, "{page:?}");
+    assert!(
+        page.body.contains("signature does not verify"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.set_cookies
+            .iter()
+            .all(|c| !c.starts_with("klutch-bind-st="))
+    );
+    drop(custom);
+    env.sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn headless_bind_verifies_the_bearer_token() {
+    let env = Env::start().await;
+    let cp = env.client(sandbox::CONTROL_PLANE_CONTEXT).await;
+    let custom = custom(&env.sb, cp, false).await;
+    let url = custom.url();
+    let body = json!({"clusterID": "c1", "resources": [{"group": PG.0, "resource": PG.1}]});
+
+    let token = custom_token(&custom.issuer_url, "klutch-tui").await;
+    let (status, answer, _) = headless_bind(&url, Some(&token), body.clone()).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["kind"], "BindingResponse");
+    assert_eq!(
+        answer["authentication"]["oauth2CodeGrant"]["id"],
+        format!("{}/alice", custom.issuer_url)
+    );
+
+    let (status, answer, challenge) = headless_bind(&url, None, body.clone()).await;
+    assert_eq!(status, 401);
+    assert!(
+        challenge
+            .unwrap()
+            .starts_with("Bearer error=\"invalid_token\"")
+    );
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap()
+            .contains("Authorization: Bearer")
+    );
+
+    let (status, answer, _) = headless_bind(&url, Some(&tamper(&token)), body.clone()).await;
+    assert_eq!(status, 401);
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap()
+            .contains("signature does not verify"),
+        "{answer}"
+    );
+
+    let foreign = custom_token(&custom.issuer_url, "other").await;
+    let (status, answer, _) = headless_bind(&url, Some(&foreign), body.clone()).await;
+    assert_eq!(status, 401);
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap()
+            .contains("not meant for this backend"),
+        "{answer}"
+    );
+
+    // A token of another issuer (the sandbox's own) is not this issuer's.
+    let info = env.sb.info();
+    let other_issuer = password_token(&info.oidc_issuer, "developer", "developer").await;
+    let (status, answer, _) = headless_bind(&url, Some(&other_issuer), body.clone()).await;
+    assert_eq!(status, 401, "{answer}");
+
+    custom.clock.advance(Duration::from_secs(2 * 3600));
+    let (status, answer, _) = headless_bind(&url, Some(&token), body.clone()).await;
+    assert_eq!(status, 401);
+    assert!(
+        answer["message"].as_str().unwrap().contains("expired"),
+        "{answer}"
+    );
+
+    let fresh = custom_token(&custom.issuer_url, "klutch-tui").await;
+    let (status, answer, _) = headless_bind(
+        &url,
+        Some(&fresh),
+        json!({"clusterID": "bad id!", "resources": []}),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        answer["message"].as_str().unwrap().contains("clusterID"),
+        "{answer}"
+    );
+    drop(custom);
+    env.sb.shutdown().await;
+}
