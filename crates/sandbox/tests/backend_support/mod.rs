@@ -326,6 +326,10 @@ pub fn kubeconfig_namespace(kubeconfig: &[u8]) -> String {
 pub struct ManualClock(Mutex<std::time::SystemTime>);
 
 impl ManualClock {
+    pub fn starting_now() -> Self {
+        Self(Mutex::new(std::time::SystemTime::now()))
+    }
+
     pub fn advance(&self, by: std::time::Duration) {
         *self.0.lock().unwrap() += by;
     }
@@ -423,7 +427,7 @@ impl Drop for Custom {
 /// Start a [`Custom`] backend against the sandbox's Control Plane.
 pub async fn custom(sb: &sandbox::Sandbox, cp: kube::Client, tampering: bool) -> Custom {
     use sandbox::oidc::{Client, IssuerConfig, OidcIssuer};
-    let clock = Arc::new(ManualClock(Mutex::new(std::time::SystemTime::now())));
+    let clock = Arc::new(ManualClock::starting_now());
     let mut stops = Vec::new();
     let issuer_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let issuer_addr = format!("http://{}", issuer_listener.local_addr().unwrap());
