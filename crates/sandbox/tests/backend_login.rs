@@ -264,6 +264,43 @@ async fn bad_state_replayed_callbacks_and_other_browsers_are_refused() {
     assert_eq!(replay.status, 400);
     assert!(replay.body.contains("already completed"), "{}", replay.body);
 
+    // The code of that login cannot be replayed in a new one: the issuer refuses it.
+    let code = callback
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    let next = callback_url(
+        &browser,
+        &info.bind_url,
+        receiver.port,
+        "s4",
+        (&user, &password),
+    )
+    .await;
+    let mut replayed = next.clone();
+    let pairs: Vec<(String, String)> = next
+        .query_pairs()
+        .into_owned()
+        .map(|(k, v)| {
+            if k == "code" {
+                (k, code.clone())
+            } else {
+                (k, v)
+            }
+        })
+        .collect();
+    replayed.query_pairs_mut().clear().extend_pairs(pairs);
+    let page = browser.get(&replayed).await;
+    assert_eq!(page.status, 401, "{page:?}");
+    assert!(
+        page.body.contains("did not accept the login code"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("invalid_grant"), "{}", page.body);
+
     // A state changed to another session (same key) does not match the login.
     let callback = callback_url(
         &browser,
@@ -454,6 +491,122 @@ async fn headless_bind_verifies_the_bearer_token() {
         answer["message"].as_str().unwrap().contains("clusterID"),
         "{answer}"
     );
+    drop(custom);
+    env.sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_restart_on_the_same_state_dir_keeps_urls_and_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let start = |out: &str| {
+        let state = state.clone();
+        let out = dir.path().join(out);
+        async move {
+            Env::start_with(move |c| {
+                c.state_dir = Some(state);
+                c.info_out = out;
+            })
+            .await
+        }
+    };
+    let env = start("info1.json").await;
+    let info = env.sb.info().clone();
+    let (user, password) = developer(&env);
+    let browser = Browser::new();
+    let receiver = Receiver::start().await;
+    let callback = callback_url(
+        &browser,
+        &info.bind_url,
+        receiver.port,
+        "keep",
+        (&user, &password),
+    )
+    .await;
+    let catalogue = browser.follow(&callback, |_| true).await.pop().unwrap();
+    assert_eq!(catalogue.status, 200);
+    let token = password_token(&info.oidc_issuer, &user, &password).await;
+    env.sb.shutdown().await;
+
+    let env = start("info2.json").await;
+    let again = env.sb.info().clone();
+    assert_eq!(again.bind_url, info.bind_url);
+    assert_eq!(again.oidc_issuer, info.oidc_issuer);
+    let page = browser.get(&catalogue.url).await;
+    assert_eq!(
+        page.status, 200,
+        "the session survives the restart: {page:?}"
+    );
+    let bound = browser
+        .follow(&bind_link(&page, PG.0, PG.1), |_| true)
+        .await;
+    assert_eq!(bound.last().unwrap().status, 200);
+    assert_eq!(receiver.responses().len(), 1);
+    // ID tokens issued before the restart still verify (the signing key is kept).
+    let (status, body, _) = headless_bind(
+        &again.bind_url,
+        Some(&token),
+        json!({"clusterID": "c9", "resources": [{"group": PG.0, "resource": PG.1}]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    env.sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn over_tls_cookies_are_secure_and_the_provider_names_https() {
+    let env = Env::start().await;
+    let cp = env.client(sandbox::CONTROL_PLANE_CONTEXT).await;
+    let ca = sandbox::tls::Ca::generate().unwrap();
+    let tls = ca.server_config(&["127.0.0.1".parse().unwrap()]).unwrap();
+    let custom = custom_with(&env.sb, cp, false, Some(tls)).await;
+    let url = custom.url();
+    assert!(url.starts_with("https://"), "{url}");
+    let browser = Browser::trusting(&ca.cert_pem);
+    let provider: klutch::bind::BindingProvider = browser
+        .http
+        .get(format!("{url}/export"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        provider.oauth2_authenticated_url(),
+        Some(format!("{url}/authorize").as_str())
+    );
+    let receiver = Receiver::start().await;
+    let pages = browser_bind(&browser, &url, "tls", "tls1", &receiver, ALICE, PG).await;
+    assert!(
+        pages
+            .last()
+            .unwrap()
+            .body
+            .contains("authenticated successfully")
+    );
+    let authorize = pages.iter().find(|p| p.url.path() == "/authorize").unwrap();
+    let login_cookie = authorize
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("klutch-bind-login-tls1="))
+        .unwrap();
+    assert!(
+        login_cookie.contains("Secure") && login_cookie.contains("HttpOnly"),
+        "{login_cookie}"
+    );
+    let callback = pages.iter().find(|p| p.url.path() == "/callback").unwrap();
+    let cookie = callback
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("klutch-bind-tls1="))
+        .unwrap();
+    assert!(cookie.contains("Secure"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    assert_eq!(receiver.responses().len(), 1);
     drop(custom);
     env.sb.shutdown().await;
 }

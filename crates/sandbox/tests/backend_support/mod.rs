@@ -33,6 +33,18 @@ impl Default for Browser {
 }
 
 impl Browser {
+    /// A browser that also trusts `ca_pem`.
+    pub fn trusting(ca_pem: &str) -> Self {
+        Self {
+            http: reqwest::ClientBuilder::new()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .add_root_certificate(reqwest::Certificate::from_pem(ca_pem.as_bytes()).unwrap())
+                .build()
+                .unwrap(),
+        }
+    }
+
     pub fn new() -> Self {
         Self {
             http: reqwest::ClientBuilder::new()
@@ -426,6 +438,19 @@ impl Drop for Custom {
 
 /// Start a [`Custom`] backend against the sandbox's Control Plane.
 pub async fn custom(sb: &sandbox::Sandbox, cp: kube::Client, tampering: bool) -> Custom {
+    custom_with(sb, cp, tampering, None).await
+}
+
+/// [`custom`], served over TLS with `tls` when given (its callback is then https).
+pub async fn custom_with(
+    sb: &sandbox::Sandbox,
+    cp: kube::Client,
+    tampering: bool,
+    tls: Option<Arc<rustls::ServerConfig>>,
+) -> Custom {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let callback = format!("{scheme}://{}/callback", listener.local_addr().unwrap());
     use sandbox::oidc::{Client, IssuerConfig, OidcIssuer};
     let clock = Arc::new(ManualClock::starting_now());
     let mut stops = Vec::new();
@@ -447,7 +472,7 @@ pub async fn custom(sb: &sandbox::Sandbox, cp: kube::Client, tampering: bool) ->
             Client::confidential(
                 "klutch-bind",
                 BACKEND_SECRET,
-                &["http://127.0.0.1/callback"],
+                &["http://127.0.0.1/callback", callback.as_str()],
             ),
             Client::public("klutch-tui", &["http://127.0.0.1/callback"]),
             Client::public("other", &["http://127.0.0.1/callback"]),
@@ -475,8 +500,6 @@ pub async fn custom(sb: &sandbox::Sandbox, cp: kube::Client, tampering: bool) ->
                 .unwrap();
         });
     }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let callback = format!("http://{}/callback", listener.local_addr().unwrap());
     let mut config = sandbox::backend::BackendConfig::new(
         sandbox::backend::OidcClientConfig {
             issuer_url: issuer_url.clone(),
@@ -492,6 +515,7 @@ pub async fn custom(sb: &sandbox::Sandbox, cp: kube::Client, tampering: bool) ->
         sandbox::backend::generate_cookie_key(),
     );
     config.clock = clock.clone();
+    config.tls = tls;
     let backend = sandbox::backend::Backend::start(config, listener)
         .await
         .unwrap();
