@@ -24,18 +24,18 @@ use crate::backend::session::{SESSION_COOKIE_PREFIX, Session, random_id, valid_i
 const LOG_IN_AGAIN: &str =
     "Log in again: start `klutch-bind <backend URL>` (or `klutch-tui bind`) anew.";
 
-/// The session of `sid` from its cookie, checked against the clock.
+/// The session of `sid` from its cookie, checked against the clock; else the
+/// status and message of the refusal.
 fn session(
     state: &AppState,
     jar: &PrivateCookieJar,
     sid: Option<&String>,
-) -> Result<Session, Response> {
-    let unauthorized = |m: String| refuse(StatusCode::UNAUTHORIZED, "Not logged in", &m);
+) -> Result<Session, (StatusCode, String)> {
+    let unauthorized = |m: String| (StatusCode::UNAUTHORIZED, m);
     let Some(sid) = sid.filter(|s| valid_id(s)) else {
-        return Err(refuse(
+        return Err((
             StatusCode::BAD_REQUEST,
-            "Not logged in",
-            "The session id (s) is missing or malformed.",
+            "The session id (s) is missing or malformed.".into(),
         ));
     };
     let Some(cookie) = jar.get(&format!("{SESSION_COOKIE_PREFIX}{sid}")) else {
@@ -68,7 +68,7 @@ pub async fn resources(
 ) -> Response {
     let session = match session(&state, &jar, q.get("s")) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err((status, message)) => return refuse(status, "Not logged in", &message),
     };
     // Consumer scope is Namespaced: cluster-scoped CRDs are not offered.
     let exportable: Vec<_> = state
@@ -178,7 +178,7 @@ pub async fn bind(
 ) -> Response {
     let session = match session(&state, &jar, q.get("s")) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err((status, message)) => return refuse(status, "Not logged in", &message),
     };
     let (Some(group), Some(resource)) =
         (q.get("group"), q.get("resource").filter(|r| !r.is_empty()))
