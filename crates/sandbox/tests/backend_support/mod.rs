@@ -547,3 +547,19 @@ pub async fn custom_token(issuer_url: &str, client: &str) -> String {
         .unwrap();
     response["id_token"].as_str().unwrap().to_owned()
 }
+
+/// Start a login and stop at the issuer's redirect back to `/callback`.
+pub async fn callback_url(
+    browser: &Browser,
+    bind_url: &str,
+    port: u16,
+    sid: &str,
+    user: (&str, &str),
+) -> Url {
+    let start = authorize_url(bind_url, "cid", port, sid);
+    let login = browser.follow(&start, |_| true).await.pop().unwrap();
+    let back = browser.log_in(&login, user.0, user.1).await;
+    let location = back.location.unwrap();
+    assert_eq!(location.path(), "/callback");
+    location
+}
