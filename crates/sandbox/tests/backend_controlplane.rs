@@ -522,3 +522,93 @@ async fn exports_follow_their_crd_and_unknown_resources_make_nothing() {
     .unwrap();
     env.sb.shutdown().await;
 }
+
+#[tokio::test]
+async fn templates_of_the_release_bundle_group_are_read_too() {
+    let env = Env::start().await;
+    let admin = env.client(sandbox::CONTROL_PLANE_CONTEXT).await;
+    let dynamic = |group: &str, version: &str, kind: &str, plural: &str| {
+        ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, version, kind), plural)
+    };
+    let crds = Api::<DynamicObject>::all_with(
+        admin.clone(),
+        &dynamic(
+            "apiextensions.k8s.io",
+            "v1",
+            "CustomResourceDefinition",
+            "customresourcedefinitions",
+        ),
+    );
+    // The template CRD as upstream's release bundle ships it, and a Widget CRD.
+    let (_, text) = sandbox::controlplane::BIND_CRDS
+        .iter()
+        .find(|(file, _)| file.starts_with("example-backend"))
+        .unwrap();
+    let bundle = text.replace("example-backend.klutch.anynines.com", "bind.anynines.com");
+    for yaml in [bundle.as_str(), common::WIDGET_CRD] {
+        let crd: DynamicObject = serde_saphyr::from_str(yaml).unwrap();
+        crds.create(&PostParams::default(), &crd).await.unwrap();
+    }
+    let templates = Api::<DynamicObject>::namespaced_with(
+        admin.clone(),
+        "crossplane-system",
+        &dynamic(
+            "bind.anynines.com",
+            "v1alpha1",
+            "APIServiceExportTemplate",
+            "apiserviceexporttemplates",
+        ),
+    );
+    let template: DynamicObject = serde_json::from_value(json!({
+        "apiVersion": "bind.anynines.com/v1alpha1", "kind": "APIServiceExportTemplate",
+        "metadata": {"name": "widgets"},
+        "spec": {"APIServiceSelector": {"group": "example.com", "resource": "widgets"},
+            "permissionClaims": [{"group": "", "resource": "configmaps", "version": "v1",
+                "selector": {"owner": "Provider"}}]}}))
+    .unwrap();
+    within(
+        "the release bundle's template kind to be served",
+        await_condition(
+            crds.clone(),
+            "apiserviceexporttemplates.bind.anynines.com",
+            |crd: Option<&DynamicObject>| {
+                crd.and_then(|c| c.data["status"]["conditions"].as_array())
+                    .is_some_and(|cs| {
+                        cs.iter()
+                            .any(|c| c["type"] == "Established" && c["status"] == "True")
+                    })
+            },
+        ),
+    )
+    .await
+    .unwrap();
+    templates
+        .create(&PostParams::default(), &template)
+        .await
+        .unwrap();
+    env.kubectl(&[
+        "--context",
+        "klutch-control-plane",
+        "create",
+        "namespace",
+        "cluster-y",
+    ])
+    .await;
+    let done = request_as_admin(&admin, "cluster-y", "example.com", "widgets").await;
+    assert_eq!(
+        done.phase(),
+        ExportRequestPhase::Succeeded,
+        "{:?}",
+        done.status
+    );
+    let export = Api::<APIServiceExport>::namespaced(admin, "cluster-y")
+        .get("widgets.example.com")
+        .await
+        .unwrap();
+    assert_eq!(export.spec.names.kind, "Widget");
+    assert_eq!(
+        export.spec.permission_claims.unwrap()[0].resource,
+        "configmaps"
+    );
+    env.sb.shutdown().await;
+}

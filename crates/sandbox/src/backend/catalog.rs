@@ -25,7 +25,7 @@ const SYNC_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct Catalog {
     client: kube::Client,
     crds: Store<CustomResourceDefinition>,
-    templates: Vec<(TemplateApiGroup, ApiResource, Store<DynamicObject>)>,
+    templates: Vec<(TemplateApiGroup, Store<DynamicObject>)>,
 }
 
 /// One exportable resource: a template and the CRD it selects.
@@ -104,7 +104,7 @@ impl Catalog {
                 Api::<DynamicObject>::all_with(client.clone(), &ar),
                 stop.clone(),
             ));
-            templates.push((group, ar, reader));
+            templates.push((group, reader));
         }
         let catalog = Self {
             client,
@@ -113,7 +113,7 @@ impl Catalog {
         };
         let ready = async {
             catalog.crds.wait_until_ready().await.ok();
-            for (_, _, store) in &catalog.templates {
+            for (_, store) in &catalog.templates {
                 store.wait_until_ready().await.ok();
             }
         };
@@ -127,7 +127,7 @@ impl Catalog {
     /// namespace and name, so that the choice among duplicates is stable.
     pub fn templates(&self) -> Vec<AnyExportTemplate> {
         let mut out = Vec::new();
-        for (_, _, store) in &self.templates {
+        for (_, store) in &self.templates {
             let mut objects = store.state();
             objects.sort_by(|a, b| {
                 (&a.metadata.namespace, &a.metadata.name)
@@ -149,8 +149,9 @@ impl Catalog {
             .find(|t| selects(t, group, resource))
     }
 
-    /// The template selecting `<resource>.<group>`, confirmed with a LIST when the
-    /// stores have none (they may lag a template created a moment ago).
+    /// The template selecting `<resource>.<group>`, confirmed with a LIST of both
+    /// groups when the stores have none (they may lag a template created a moment
+    /// ago, and a group installed after start has no store).
     pub async fn template_for_fresh(
         &self,
         group: &str,
@@ -159,9 +160,15 @@ impl Catalog {
         if let Some(t) = self.template_for(group, resource) {
             return Ok(Some(t));
         }
-        for (_, ar, _) in &self.templates {
-            let api = Api::<DynamicObject>::all_with(self.client.clone(), ar);
-            let list = api.list(&ListParams::default()).await?;
+        for api_group in TemplateApiGroup::ALL {
+            let api =
+                Api::<DynamicObject>::all_with(self.client.clone(), &template_resource(api_group));
+            let list = match api.list(&ListParams::default()).await {
+                Ok(list) => list,
+                // Not served in this group.
+                Err(kube::Error::Api(e)) if e.code == 404 => continue,
+                Err(e) => return Err(e),
+            };
             if let Some(t) = list
                 .items
                 .iter()
