@@ -439,6 +439,7 @@ async fn exports_follow_their_crd_and_unknown_resources_make_nothing() {
     )
     .await;
     assert_eq!(status, 404, "{body}");
+    assert_eq!(body["error"], "not_found");
     assert!(
         body["message"]
             .as_str()

@@ -323,7 +323,14 @@ pub async fn bind_token(
         .collect();
     let requests = match requests_for(&state, &wanted).await {
         Ok(r) => r,
-        Err(r) => return json_error(r.status, "not_found", r.message),
+        Err(r) => {
+            let code = if r.status == StatusCode::NOT_FOUND {
+                "not_found"
+            } else {
+                "server_error"
+            };
+            return json_error(r.status, code, r.message);
+        }
     };
     let identity_key = format!("{}#{}", identity.subject, request.cluster_id);
     let user = format!("{}/{}", identity.issuer, identity.subject);
