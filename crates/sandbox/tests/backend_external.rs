@@ -113,6 +113,13 @@ async fn start_provider(redirect_uri: &str) -> Provider {
     }
 }
 
+/// A sandbox whose own backend uses oidc-provider.
+struct Bound {
+    env: Env,
+    issuer: String,
+    url: String,
+}
+
 /// A sandbox, oidc-provider, and a backend of its own (manual clock) using it.
 struct Setup {
     env: Env,
@@ -157,12 +164,41 @@ async fn setup() -> Setup {
 
 #[tokio::test]
 async fn code_grant_against_oidc_provider_delivers_a_binding_response() {
-    let s = setup().await;
+    // The whole sandbox, its backend pointed at oidc-provider (SandboxConfig::bind_issuer).
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().port()
+    };
+    let provider = start_provider(&format!("http://127.0.0.1:{port}/callback")).await;
+    let issuer = provider.issuer.clone();
+    let env = Env::start_with(|c| {
+        c.bind_port = port;
+        c.bind_issuer = Some(sandbox::backend::OidcClientConfig {
+            issuer_url: issuer.clone(),
+            client_id: CLIENT.into(),
+            client_secret: Some(SECRET.into()),
+            extra_audiences: Vec::new(),
+            ca_pem: None,
+        });
+    })
+    .await;
+    let info = env.sb.info().clone();
+    assert_eq!(info.bind_url, format!("http://127.0.0.1:{port}"));
+    assert_eq!(info.oidc_issuer, issuer);
+    assert_eq!(
+        info.username, None,
+        "no development user with an external issuer"
+    );
+    let s = Bound {
+        env,
+        issuer,
+        url: info.bind_url,
+    };
     let browser = Browser::new();
     let receiver = Receiver::start().await;
     let pages = browser_bind(
         &browser,
-        s.backend.url(),
+        &s.url,
         "extcid",
         "Zx81Qa",
         &receiver,
@@ -222,8 +258,8 @@ async fn code_grant_against_oidc_provider_delivers_a_binding_response() {
     .unwrap()
     .unwrap();
     assert_eq!(done.phase(), ExportRequestPhase::Succeeded);
-    s.backend.shutdown().await;
     s.env.sb.shutdown().await;
+    drop(provider);
 }
 
 /// Log in at oidc-provider (unless its session cookie lets the browser through)
@@ -279,6 +315,7 @@ async fn oidc_provider_logins_are_refused_when_they_must_be() {
     // Wrong password: oidc-provider's form says so, nothing is redirected.
     let start = authorize_url(&url, "extcid", receiver.port, "w1");
     let login = browser.follow(&start, |_| true).await.pop().unwrap();
+    assert!(login.url.as_str().starts_with(&s.issuer), "{:?}", login.url);
     let wrong = browser.log_in(&login, ALICE.0, "not-the-password").await;
     assert_eq!(wrong.status, 401);
     assert!(wrong.location.is_none());
