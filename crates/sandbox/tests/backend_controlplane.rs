@@ -8,8 +8,7 @@
 mod backend_support;
 mod common;
 
-use std::time::Duration;
-
+use backend_support::cp::*;
 use backend_support::*;
 use common::Env;
 use k8s_openapi::api::core::v1::{Namespace, Secret};
@@ -17,75 +16,12 @@ use k8s_openapi::api::rbac::v1::ClusterRole;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use klutch::bind::names::{ANNOTATION_IDENTITY, ANNOTATION_SOURCE_SPEC_HASH};
 use klutch::bind::{
-    APIServiceExport, APIServiceExportRequest, APIServiceNamespace, BindingResponse,
-    ClusterBinding, ExportRequestPhase, condition, condition_types,
+    APIServiceExport, APIServiceExportRequest, APIServiceNamespace, ClusterBinding,
+    ExportRequestPhase, condition, condition_types,
 };
 use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams};
-use kube::core::{ApiResource, GroupVersionKind};
 use kube::runtime::wait::await_condition;
 use serde_json::json;
-
-const PG: (&str, &str) = ("anynines.com", "postgresqlinstances");
-const SB: (&str, &str) = ("anynines.com", "servicebindings");
-
-async fn within<T>(what: &str, f: impl std::future::Future<Output = T>) -> T {
-    tokio::time::timeout(Duration::from_secs(20), f)
-        .await
-        .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
-}
-
-/// Bind `resources` for cluster `cid` as `developer`; the BindingResponse.
-async fn bind(env: &Env, cid: &str, resources: &[(&str, &str)]) -> BindingResponse {
-    let info = env.sb.info();
-    let token = password_token(&info.oidc_issuer, "developer", "developer").await;
-    let resources: Vec<_> = resources
-        .iter()
-        .map(|(g, r)| json!({"group": g, "resource": r}))
-        .collect();
-    let (status, body, _) = headless_bind(
-        &info.bind_url,
-        Some(&token),
-        json!({"clusterID": cid, "sessionID": "s1", "resources": resources}),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
-    serde_json::from_value(body).unwrap()
-}
-
-/// Create the response's requests with its kubeconfig and wait for them to end.
-async fn request_exports(response: &BindingResponse) -> Vec<APIServiceExportRequest> {
-    let client = client_from(&response.kubeconfig).await;
-    let ns = kubeconfig_namespace(&response.kubeconfig);
-    let api = Api::<APIServiceExportRequest>::namespaced(client, &ns);
-    let mut done = Vec::new();
-    for request in &response.requests {
-        request.check_type().unwrap();
-        let made = api
-            .create(&PostParams::default(), &request.to_request(&ns))
-            .await
-            .unwrap();
-        let name = made.metadata.name.unwrap();
-        let ended = within(
-            "the export request to end",
-            await_condition(api.clone(), &name, |r: Option<&APIServiceExportRequest>| {
-                r.is_some_and(|r| r.phase() != ExportRequestPhase::Pending)
-            }),
-        )
-        .await
-        .unwrap()
-        .unwrap();
-        done.push(ended);
-    }
-    done
-}
-
-fn forbidden(result: Result<impl std::fmt::Debug, kube::Error>) -> bool {
-    matches!(result, Err(kube::Error::Api(ref e)) if e.code == 403)
-}
-
-fn claim_ar(plural: &str, kind: &str) -> ApiResource {
-    ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk("anynines.com", "v1", kind), plural)
-}
 
 #[tokio::test]
 async fn an_export_request_becomes_an_export_and_the_rbac_holds() {
@@ -184,6 +120,64 @@ async fn an_export_request_becomes_an_export_and_the_rbac_holds() {
         ["secrets", "configmaps"],
         "claims come from the template"
     );
+
+    // The ClusterBinding reports its Secret and waits for the first heartbeat; a
+    // heartbeat written with the binder's credentials (as the konnector does) makes
+    // it healthy.
+    let bindings = Api::<ClusterBinding>::namespaced(client.clone(), &ns);
+    let reason_of = |cb: &ClusterBinding, type_: &str| {
+        cb.status
+            .as_ref()
+            .and_then(|s| s.conditions.as_ref())
+            .and_then(|c| condition(c, type_).cloned())
+            .map(|c| (c.status, c.reason))
+    };
+    let waiting = within(
+        "the ClusterBinding's conditions",
+        await_condition(
+            bindings.clone(),
+            "cluster",
+            |cb: Option<&ClusterBinding>| {
+                cb.is_some_and(|cb| reason_of(cb, condition_types::READY).is_some())
+            },
+        ),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(
+        reason_of(&waiting, condition_types::SECRET_VALID),
+        Some((klutch::bind::ConditionStatus::True, None))
+    );
+    assert_eq!(
+        reason_of(&waiting, condition_types::HEALTHY),
+        Some((
+            klutch::bind::ConditionStatus::False,
+            Some("FirstHeartbeatPending".into())
+        ))
+    );
+    let beat = jiff::Timestamp::now().to_string();
+    bindings
+        .patch_status(
+            "cluster",
+            &PatchParams::default(),
+            &Patch::Merge(
+                json!({"status": {"lastHeartbeatTime": beat, "heartbeatInterval": "5m0s"}}),
+            ),
+        )
+        .await
+        .unwrap();
+    within(
+        "the ClusterBinding to become Ready",
+        await_condition(bindings, "cluster", |cb: Option<&ClusterBinding>| {
+            cb.is_some_and(|cb| {
+                reason_of(cb, condition_types::READY)
+                    .is_some_and(|(s, _)| s == klutch::bind::ConditionStatus::True)
+            })
+        }),
+    )
+    .await
+    .unwrap();
 
     // The per-cluster role follows the exports (watch-driven).
     let role_name = format!("klutch-binder-{ns}");
@@ -317,299 +311,5 @@ async fn an_export_request_becomes_an_export_and_the_rbac_holds() {
     )
     .await
     .unwrap();
-    env.sb.shutdown().await;
-}
-
-async fn request_as_admin(
-    admin: &kube::Client,
-    ns: &str,
-    group: &str,
-    resource: &str,
-) -> APIServiceExportRequest {
-    let api = Api::<APIServiceExportRequest>::namespaced(admin.clone(), ns);
-    let request: APIServiceExportRequest = serde_json::from_value(json!({
-        "apiVersion": "klutch.anynines.com/v1alpha1", "kind": "APIServiceExportRequest",
-        "metadata": {"name": format!("{resource}.{group}")},
-        "spec": {"resources": [{"group": group, "resource": resource}]}}))
-    .unwrap();
-    api.create(&PostParams::default(), &request).await.unwrap();
-    within(
-        "the request to end",
-        await_condition(
-            api,
-            &format!("{resource}.{group}"),
-            |r: Option<&APIServiceExportRequest>| {
-                r.is_some_and(|r| r.phase() != ExportRequestPhase::Pending)
-            },
-        ),
-    )
-    .await
-    .unwrap()
-    .unwrap()
-}
-
-#[tokio::test]
-async fn requests_without_template_or_crd_fail_naming_what_is_missing() {
-    let env = Env::start().await;
-    let admin = env.client(sandbox::CONTROL_PLANE_CONTEXT).await;
-    env.kubectl(&[
-        "--context",
-        "klutch-control-plane",
-        "create",
-        "namespace",
-        "cluster-x",
-    ])
-    .await;
-    let failed = request_as_admin(&admin, "cluster-x", "example.com", "widgets").await;
-    assert_eq!(failed.phase(), ExportRequestPhase::Failed);
-    let status = failed.status.unwrap();
-    let ready = condition(
-        status.conditions.as_ref().unwrap(),
-        condition_types::EXPORTS_READY,
-    )
-    .unwrap()
-    .clone();
-    assert_eq!(ready.reason.as_deref(), Some("TemplateNotFound"));
-    assert!(
-        ready
-            .message
-            .unwrap()
-            .contains("\"widgets\" in group \"example.com\"")
-    );
-    assert!(
-        status
-            .terminal_message
-            .unwrap()
-            .contains("no APIServiceExportTemplate")
-    );
-
-    // A template whose CRD does not exist.
-    let templates = Api::<DynamicObject>::namespaced_with(
-        admin.clone(),
-        "crossplane-system",
-        &ApiResource::from_gvk_with_plural(
-            &GroupVersionKind::gvk(
-                "example-backend.klutch.anynines.com",
-                "v1alpha1",
-                "APIServiceExportTemplate",
-            ),
-            "apiserviceexporttemplates",
-        ),
-    );
-    let template: DynamicObject = serde_json::from_value(json!({
-        "apiVersion": "example-backend.klutch.anynines.com/v1alpha1", "kind": "APIServiceExportTemplate",
-        "metadata": {"name": "gadgets"},
-        "spec": {"APIServiceSelector": {"group": "example.com", "resource": "gadgets"}}}))
-    .unwrap();
-    templates
-        .create(&PostParams::default(), &template)
-        .await
-        .unwrap();
-    let failed = request_as_admin(&admin, "cluster-x", "example.com", "gadgets").await;
-    let status = failed.status.unwrap();
-    assert_eq!(status.phase, Some(ExportRequestPhase::Failed));
-    assert!(
-        status
-            .terminal_message
-            .as_deref()
-            .unwrap()
-            .contains("gadgets.example.com does not exist"),
-        "{status:?}"
-    );
-    env.sb.shutdown().await;
-}
-
-#[tokio::test]
-async fn exports_follow_their_crd_and_unknown_resources_make_nothing() {
-    let env = Env::start().await;
-    let admin = env.client(sandbox::CONTROL_PLANE_CONTEXT).await;
-    let namespaces = Api::<Namespace>::all(admin.clone());
-    let before = namespaces
-        .list(&ListParams::default())
-        .await
-        .unwrap()
-        .items
-        .len();
-    let info = env.sb.info();
-    let token = password_token(&info.oidc_issuer, "developer", "developer").await;
-    let (status, body, _) = headless_bind(
-        &info.bind_url,
-        Some(&token),
-        json!({"clusterID": "c1", "resources": [{"group": "anynines.com", "resource": "nosuchinstances"}]}),
-    )
-    .await;
-    assert_eq!(status, 404, "{body}");
-    assert_eq!(body["error"], "not_found");
-    assert!(
-        body["message"]
-            .as_str()
-            .unwrap()
-            .contains("nothing was created"),
-        "{body}"
-    );
-    let after = namespaces.list(&ListParams::default()).await.unwrap().items;
-    assert_eq!(
-        after.len(),
-        before,
-        "no half-made cluster namespace: {after:?}"
-    );
-
-    let response = bind(&env, "c1", &[PG]).await;
-    request_exports(&response).await;
-    let ns = kubeconfig_namespace(&response.kubeconfig);
-    let exports = Api::<APIServiceExport>::namespaced(admin.clone(), &ns);
-    let name = "postgresqlinstances.anynines.com";
-    let hash = |e: &APIServiceExport| {
-        e.metadata.annotations.as_ref().unwrap()[ANNOTATION_SOURCE_SPEC_HASH].clone()
-    };
-    let first = exports.get(name).await.unwrap();
-    within(
-        "ProviderInSync",
-        await_condition(exports.clone(), name, |e: Option<&APIServiceExport>| {
-            e.and_then(|e| e.status.as_ref())
-                .and_then(|s| s.conditions.as_ref())
-                .and_then(|c| condition(c, condition_types::PROVIDER_IN_SYNC).cloned())
-                .is_some_and(|c| c.is_true())
-        }),
-    )
-    .await
-    .unwrap();
-
-    // The CRD changes: the export follows, with a new hash.
-    let crds = Api::<CustomResourceDefinition>::all(admin.clone());
-    let mut crd = crds.get(name).await.unwrap();
-    crd.spec.versions[0]
-        .additional_printer_columns
-        .get_or_insert_with(Vec::new)
-        .push(
-            serde_json::from_value(
-                json!({"name": "Plan", "type": "string", "jsonPath": ".spec.plan"}),
-            )
-            .unwrap(),
-        );
-    crd.metadata.managed_fields = None;
-    crds.patch(
-        name,
-        &PatchParams::default(),
-        &Patch::Merge(json!({"spec": {"versions": crd.spec.versions}})),
-    )
-    .await
-    .unwrap();
-    let updated = within(
-        "the export to follow its CRD",
-        await_condition(exports.clone(), name, |e: Option<&APIServiceExport>| {
-            e.is_some_and(|e| {
-                e.spec.versions[0]
-                    .additional_printer_columns
-                    .iter()
-                    .flatten()
-                    .any(|c| c.name == "Plan")
-            })
-        }),
-    )
-    .await
-    .unwrap()
-    .unwrap();
-    assert_ne!(hash(&updated), hash(&first));
-    assert_eq!(updated.spec.permission_claims, first.spec.permission_claims);
-
-    // The CRD goes: so does the export.
-    crds.delete(name, &DeleteParams::default()).await.unwrap();
-    within(
-        "the export to go with its CRD",
-        await_condition(exports, name, |e: Option<&APIServiceExport>| e.is_none()),
-    )
-    .await
-    .unwrap();
-    env.sb.shutdown().await;
-}
-
-#[tokio::test]
-async fn templates_of_the_release_bundle_group_are_read_too() {
-    let env = Env::start().await;
-    let admin = env.client(sandbox::CONTROL_PLANE_CONTEXT).await;
-    let dynamic = |group: &str, version: &str, kind: &str, plural: &str| {
-        ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, version, kind), plural)
-    };
-    let crds = Api::<DynamicObject>::all_with(
-        admin.clone(),
-        &dynamic(
-            "apiextensions.k8s.io",
-            "v1",
-            "CustomResourceDefinition",
-            "customresourcedefinitions",
-        ),
-    );
-    // The template CRD as upstream's release bundle ships it, and a Widget CRD.
-    let (_, text) = sandbox::controlplane::BIND_CRDS
-        .iter()
-        .find(|(file, _)| file.starts_with("example-backend"))
-        .unwrap();
-    let bundle = text.replace("example-backend.klutch.anynines.com", "bind.anynines.com");
-    for yaml in [bundle.as_str(), common::WIDGET_CRD] {
-        let crd: DynamicObject = serde_saphyr::from_str(yaml).unwrap();
-        crds.create(&PostParams::default(), &crd).await.unwrap();
-    }
-    let templates = Api::<DynamicObject>::namespaced_with(
-        admin.clone(),
-        "crossplane-system",
-        &dynamic(
-            "bind.anynines.com",
-            "v1alpha1",
-            "APIServiceExportTemplate",
-            "apiserviceexporttemplates",
-        ),
-    );
-    let template: DynamicObject = serde_json::from_value(json!({
-        "apiVersion": "bind.anynines.com/v1alpha1", "kind": "APIServiceExportTemplate",
-        "metadata": {"name": "widgets"},
-        "spec": {"APIServiceSelector": {"group": "example.com", "resource": "widgets"},
-            "permissionClaims": [{"group": "", "resource": "configmaps", "version": "v1",
-                "selector": {"owner": "Provider"}}]}}))
-    .unwrap();
-    within(
-        "the release bundle's template kind to be served",
-        await_condition(
-            crds.clone(),
-            "apiserviceexporttemplates.bind.anynines.com",
-            |crd: Option<&DynamicObject>| {
-                crd.and_then(|c| c.data["status"]["conditions"].as_array())
-                    .is_some_and(|cs| {
-                        cs.iter()
-                            .any(|c| c["type"] == "Established" && c["status"] == "True")
-                    })
-            },
-        ),
-    )
-    .await
-    .unwrap();
-    templates
-        .create(&PostParams::default(), &template)
-        .await
-        .unwrap();
-    env.kubectl(&[
-        "--context",
-        "klutch-control-plane",
-        "create",
-        "namespace",
-        "cluster-y",
-    ])
-    .await;
-    let done = request_as_admin(&admin, "cluster-y", "example.com", "widgets").await;
-    assert_eq!(
-        done.phase(),
-        ExportRequestPhase::Succeeded,
-        "{:?}",
-        done.status
-    );
-    let export = Api::<APIServiceExport>::namespaced(admin, "cluster-y")
-        .get("widgets.example.com")
-        .await
-        .unwrap();
-    assert_eq!(export.spec.names.kind, "Widget");
-    assert_eq!(
-        export.spec.permission_claims.unwrap()[0].resource,
-        "configmaps"
-    );
     env.sb.shutdown().await;
 }

@@ -5,6 +5,8 @@
 
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod cp;
+
 use std::sync::{Arc, Mutex};
 
 use klutch::bind::{BindingResponse, decode_binding_response};

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use klutch::bind::names::ANNOTATION_SOURCE_SPEC_HASH;
 use klutch::bind::{
-    APIServiceExport, Condition, ConditionSeverity, ConditionStatus, condition_types,
-    export_spec_from_crd, set_condition,
+    APIServiceExport, Condition, ConditionSeverity, condition_types, export_spec_from_crd,
+    set_condition,
 };
 use kube::api::{Api, DeleteParams, Patch, PatchParams};
 use kube::runtime::controller::{Action, Controller};
@@ -112,7 +112,7 @@ async fn reconcile(export: Arc<APIServiceExport>, ctx: Arc<Ctx>) -> Result<Actio
         .and_then(|s| s.conditions.clone())
         .unwrap_or_default();
     let mut changed = set_condition(&mut conditions, in_sync);
-    let ready = summary(&conditions, now);
+    let ready = super::summary(&conditions, now);
     changed |= set_condition(&mut conditions, ready);
     if changed {
         api.patch_status(
@@ -126,23 +126,4 @@ async fn reconcile(export: Arc<APIServiceExport>, ctx: Arc<Ctx>) -> Result<Actio
         )))?;
     }
     Ok(Action::await_change())
-}
-
-/// `Ready` from the other conditions: True when all hold, else the first that
-/// does not (as upstream's `SetSummary`).
-fn summary(
-    conditions: &[Condition],
-    now: k8s_openapi::apimachinery::pkg::apis::meta::v1::Time,
-) -> Condition {
-    match conditions
-        .iter()
-        .find(|c| c.type_ != condition_types::READY && c.status != ConditionStatus::True)
-    {
-        None => Condition::true_(condition_types::READY, now),
-        Some(c) => Condition {
-            type_: condition_types::READY.to_owned(),
-            last_transition_time: now,
-            ..c.clone()
-        },
-    }
 }

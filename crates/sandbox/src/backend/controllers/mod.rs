@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use klutch::bind::{Condition, ConditionStatus, condition_types};
 use kube::runtime::controller::Action;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -82,4 +83,20 @@ pub fn spawn(ctx: Arc<Ctx>, stop: &CancellationToken) -> Vec<JoinHandle<()>> {
         tokio::spawn(cluster_binding::run(ctx.clone(), stop.clone())),
         tokio::spawn(service_namespace::run(ctx, stop.clone())),
     ]
+}
+
+/// `Ready` from the other conditions: True when all hold, else the first that
+/// does not (as upstream's `SetSummary`).
+pub(crate) fn summary(conditions: &[Condition], now: Time) -> Condition {
+    match conditions
+        .iter()
+        .find(|c| c.type_ != condition_types::READY && c.status != ConditionStatus::True)
+    {
+        None => Condition::true_(condition_types::READY, now),
+        Some(c) => Condition {
+            type_: condition_types::READY.to_owned(),
+            last_transition_time: now,
+            ..c.clone()
+        },
+    }
 }
