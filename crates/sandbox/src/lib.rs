@@ -34,7 +34,7 @@ pub const BIND_CLIENT_ID: &str = "klutch-bind";
 pub const CLI_CLIENT_ID: &str = "klutch-tui";
 
 /// How to start a sandbox.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SandboxConfig {
     pub listen: IpAddr,
     pub kubeconfig_out: PathBuf,
@@ -52,6 +52,22 @@ pub struct SandboxConfig {
     pub bind_issuer: Option<backend::OidcClientConfig>,
     /// Port of the bind backend; 0 lets the OS choose (or keeps the stored one).
     pub bind_port: u16,
+}
+
+impl std::fmt::Debug for SandboxConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let users: Vec<&str> = self.users.iter().map(|(u, _)| u.as_str()).collect();
+        f.debug_struct("SandboxConfig")
+            .field("listen", &self.listen)
+            .field("kubeconfig_out", &self.kubeconfig_out)
+            .field("info_out", &self.info_out)
+            .field("state_dir", &self.state_dir)
+            .field("watch_history", &self.watch_history)
+            .field("users", &users)
+            .field("bind_issuer", &self.bind_issuer)
+            .field("bind_port", &self.bind_port)
+            .finish()
+    }
 }
 
 impl Default for SandboxConfig {
