@@ -76,4 +76,18 @@ pub struct SandboxArgs {
     /// Persist objects here (embedded database); in memory when absent.
     #[arg(long, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
+    /// Another user of the development OIDC issuer (repeatable); `developer` with
+    /// password `developer` always exists unless named here.
+    #[arg(long = "user", value_name = "NAME:PASSWORD", value_parser = parse_user)]
+    pub users: Vec<(String, String)>,
+}
+
+/// `NAME:PASSWORD` (the password may contain ':').
+fn parse_user(value: &str) -> Result<(String, String), String> {
+    match value.split_once(':') {
+        Some((name, password)) if !name.is_empty() && !password.is_empty() => {
+            Ok((name.to_owned(), password.to_owned()))
+        }
+        _ => Err("expected NAME:PASSWORD, both non-empty".into()),
+    }
 }

@@ -21,12 +21,14 @@ pub fn config(args: &SandboxArgs) -> sandbox::SandboxConfig {
             .clone()
             .unwrap_or_else(|| base.join("sandbox-info.json")),
         state_dir: args.state_dir.clone(),
+        users: args.users.clone(),
         ..Default::default()
     }
 }
 
 pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
     let cfg = config(&args);
+    let info_out = cfg.info_out.clone();
     let sb = sandbox::start(cfg)
         .await
         .context("starting the sandbox failed")?;
@@ -40,6 +42,11 @@ pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
     eprintln!("App Cluster:            {}", info.app_server);
     eprintln!("Control Plane Cluster:  {}", info.control_plane_server);
     eprintln!("kubeconfig:             {}", info.kubeconfig.display());
+    eprintln!("klutch-bind backend:    {}/export", info.bind_url);
+    eprintln!("OIDC issuer:            {}", info.oidc_issuer);
+    if let Some(user) = &info.username {
+        eprintln!("  log in as {user} (password in {})", info_out.display());
+    }
     eprintln!(
         "  kubectl --kubeconfig {} --context klutch-control-plane get crds",
         info.kubeconfig.display()

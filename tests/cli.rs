@@ -31,6 +31,12 @@ fn help_completions_and_usage_errors() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid value 'not-an-ip'"));
     let out = bin().arg("no-such-command").output().unwrap();
     assert_eq!(out.status.code(), Some(2));
+    let out = bin()
+        .args(["sandbox", "--user", "nopassword"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("expected NAME:PASSWORD"));
 }
 
 /// Start `klutch-tui sandbox` on a state dir and wait for `sandbox ready`.

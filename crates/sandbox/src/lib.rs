@@ -6,6 +6,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod apiserver;
+pub mod backend;
 pub mod controlplane;
 mod kubeconfig;
 pub mod oidc;
@@ -23,8 +24,17 @@ use tokio::task::JoinHandle;
 
 pub use kubeconfig::{APP_CONTEXT, CONTROL_PLANE_CONTEXT};
 
+/// The user every sandbox has (its password is the same word).
+pub const DEFAULT_USER: &str = "developer";
+/// The client id of the bind backend at the development issuer.
+pub const BIND_CLIENT_ID: &str = "klutch-bind";
+/// The public client id of our own CLI at the development issuer (device flow,
+/// password grant, loopback code flow); its ID tokens are accepted by the
+/// backend's headless `POST /bind/token`.
+pub const CLI_CLIENT_ID: &str = "klutch-tui";
+
 /// How to start a sandbox.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SandboxConfig {
     pub listen: IpAddr,
     pub kubeconfig_out: PathBuf,
@@ -33,6 +43,31 @@ pub struct SandboxConfig {
     pub state_dir: Option<PathBuf>,
     /// How many past events a watch may resume from before it gets 410 Gone.
     pub watch_history: usize,
+    /// More `(name, password)` users of the development OIDC issuer (besides
+    /// `developer`/`developer`; naming `developer` replaces its password).
+    pub users: Vec<(String, String)>,
+    /// Use this external OIDC issuer (Dex, Keycloak, ...) for the bind backend
+    /// instead of the development one; its client must allow the callback
+    /// `http://127.0.0.1:<bind_port>/callback`.
+    pub bind_issuer: Option<backend::OidcClientConfig>,
+    /// Port of the bind backend; 0 lets the OS choose (or keeps the stored one).
+    pub bind_port: u16,
+}
+
+impl std::fmt::Debug for SandboxConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let users: Vec<&str> = self.users.iter().map(|(u, _)| u.as_str()).collect();
+        f.debug_struct("SandboxConfig")
+            .field("listen", &self.listen)
+            .field("kubeconfig_out", &self.kubeconfig_out)
+            .field("info_out", &self.info_out)
+            .field("state_dir", &self.state_dir)
+            .field("watch_history", &self.watch_history)
+            .field("users", &users)
+            .field("bind_issuer", &self.bind_issuer)
+            .field("bind_port", &self.bind_port)
+            .finish()
+    }
 }
 
 impl Default for SandboxConfig {
@@ -43,6 +78,9 @@ impl Default for SandboxConfig {
             info_out: PathBuf::from("sandbox.json"),
             state_dir: None,
             watch_history: apiserver::store::DEFAULT_HISTORY,
+            users: Vec::new(),
+            bind_issuer: None,
+            bind_port: 0,
         }
     }
 }
@@ -54,6 +92,16 @@ pub struct SandboxInfo {
     pub kubeconfig: PathBuf,
     pub app_server: String,
     pub control_plane_server: String,
+    /// The klutch-bind backend (`klutch-bind <bindUrl>/export`).
+    pub bind_url: String,
+    /// The OIDC issuer the backend logs users in with.
+    pub oidc_issuer: String,
+    /// A user of the development issuer (absent with an external issuer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// That user's password.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -72,6 +120,10 @@ pub enum SandboxError {
     State(#[from] state::StateError),
     #[error(transparent)]
     ControlPlane(#[from] controlplane::ControlPlaneError),
+    #[error(transparent)]
+    Backend(#[from] backend::BackendError),
+    #[error(transparent)]
+    Oidc(#[from] oidc::OidcError),
     #[error("connecting to the sandbox's own servers failed: {0}")]
     Client(String),
     #[error("writing {path}: {source}")]
@@ -88,6 +140,9 @@ pub struct Sandbox {
     pub control_plane: Arc<ApiServer>,
     info: SandboxInfo,
     tasks: Vec<JoinHandle<()>>,
+    backend: backend::Backend,
+    /// Stops the development OIDC issuer.
+    oidc_stop: tokio_util::sync::CancellationToken,
     _state: Option<state::StateDir>,
 }
 
@@ -151,10 +206,43 @@ pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
             addr: SocketAddr::new(config.listen, 0),
             source,
         })?;
+    let loopback = IpAddr::from([127, 0, 0, 1]);
+    let bind_port = if config.bind_port != 0 {
+        config.bind_port
+    } else {
+        secrets.bind_port
+    };
+    let bind_listener = bind(loopback, bind_port).await?;
+    let oidc_listener = match config.bind_issuer {
+        None => Some(bind(loopback, secrets.oidc_port).await?),
+        Some(_) => None,
+    };
+    let port_of = |l: &TcpListener| {
+        l.local_addr()
+            .map(|a| a.port())
+            .map_err(|source| SandboxError::Listen {
+                addr: SocketAddr::new(loopback, 0),
+                source,
+            })
+    };
+    let bind_port = port_of(&bind_listener)?;
+    let oidc_port = oidc_listener.as_ref().map(port_of).transpose()?;
+    let oidc_key = match secrets.oidc_key.as_slice() {
+        [] => oidc::SigningKey::generate()?,
+        der => oidc::SigningKey::from_pkcs8_der(der)?,
+    };
+    let cookie_key = match secrets.cookie_key.len() {
+        backend::COOKIE_KEY_LEN => secrets.cookie_key.clone(),
+        _ => backend::generate_cookie_key(),
+    };
     if let Some(s) = &state_dir {
         s.save(&state::Secrets {
             app_port: app_addr.port(),
             cp_port: cp_addr.port(),
+            bind_port,
+            oidc_port: oidc_port.unwrap_or(secrets.oidc_port),
+            oidc_key: oidc_key.to_pkcs8_der(),
+            cookie_key: cookie_key.clone(),
             ..secrets.clone()
         })?;
     }
@@ -177,14 +265,53 @@ pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
     ))?;
     app.spawn_controllers();
     control_plane.spawn_controllers();
-    let tasks = vec![
+    let mut tasks = vec![
         tokio::spawn(apiserver::serve(app.clone(), app_listener, tls.clone())),
         tokio::spawn(apiserver::serve(control_plane.clone(), cp_listener, tls)),
     ];
+    let bind_url = format!("http://{loopback}:{bind_port}");
+    let callback_url = format!("{bind_url}/callback");
+    let oidc_stop = tokio_util::sync::CancellationToken::new();
+    let (oidc_config, user) = match (config.bind_issuer.clone(), oidc_listener) {
+        (Some(external), _) => (external, None),
+        (None, Some(listener)) => {
+            let (issuer, client) = dev_issuer(&config, oidc_key, &listener, &callback_url)?;
+            let stop = oidc_stop.clone();
+            let issuer_url = issuer.issuer_url().to_owned();
+            tasks.push(tokio::spawn(async move {
+                if let Err(error) = issuer.serve(listener, stop.cancelled_owned()).await {
+                    tracing::error!(%error, "OIDC issuer stopped");
+                }
+            }));
+            let password = dev_users(&config.users)
+                .into_iter()
+                .find(|(u, _)| u == DEFAULT_USER)
+                .map(|(_, p)| p);
+            (
+                backend::OidcClientConfig {
+                    issuer_url,
+                    client_id: client.id.clone(),
+                    client_secret: client.secret.clone(),
+                    extra_audiences: vec![CLI_CLIENT_ID.to_owned()],
+                    ca_pem: None,
+                },
+                password.map(|p| (DEFAULT_USER.to_owned(), p)),
+            )
+        }
+        (None, None) => {
+            return Err(SandboxError::Client(
+                "the OIDC issuer has no listener (internal error)".into(),
+            ));
+        }
+    };
     let info = SandboxInfo {
         kubeconfig: config.kubeconfig_out.clone(),
         app_server: url(app_addr),
         control_plane_server: url(cp_addr),
+        bind_url: bind_url.clone(),
+        oidc_issuer: oidc_config.issuer_url.clone(),
+        username: user.as_ref().map(|(u, _)| u.clone()),
+        password: user.map(|(_, p)| p),
     };
     let kc = kubeconfig::render(
         &ca.cert_pem,
@@ -201,6 +328,18 @@ pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
     })?;
     let cp_client = client_for(&kc, CONTROL_PLANE_CONTEXT).await?;
     controlplane::install(&cp_client).await?;
+    let backend = backend::Backend::start(
+        backend::BackendConfig::new(
+            oidc_config,
+            callback_url,
+            cp_client,
+            info.control_plane_server.clone(),
+            ca.cert_pem.clone(),
+            cookie_key,
+        ),
+        bind_listener,
+    )
+    .await?;
     let info_json = serde_json::to_vec_pretty(&info).unwrap_or_default();
     kubeconfig::write_private(&config.info_out, &info_json).map_err(|source| {
         SandboxError::Write {
@@ -213,6 +352,8 @@ pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
         control_plane,
         info,
         tasks,
+        backend,
+        oidc_stop,
         _state: state_dir,
     })
 }
@@ -224,10 +365,49 @@ impl Sandbox {
 
     /// Stop serving and wait for the servers to finish.
     pub async fn shutdown(self) {
+        self.backend.shutdown().await;
+        self.oidc_stop.cancel();
         self.app.shutdown.cancel();
         self.control_plane.shutdown.cancel();
         for t in self.tasks {
             let _ = t.await;
         }
     }
+}
+
+/// `developer`/`developer` plus the configured users (a configured `developer`
+/// replaces the default password).
+fn dev_users(extra: &[(String, String)]) -> Vec<(String, String)> {
+    let mut users = Vec::with_capacity(extra.len() + 1);
+    if !extra.iter().any(|(u, _)| u == DEFAULT_USER) {
+        users.push((DEFAULT_USER.to_owned(), DEFAULT_USER.to_owned()));
+    }
+    users.extend(extra.iter().cloned());
+    users
+}
+
+/// The development issuer on `listener`, with the backend's confidential client
+/// (a secret made for this run: both live in this process) and our CLI's public one.
+fn dev_issuer(
+    config: &SandboxConfig,
+    key: oidc::SigningKey,
+    listener: &TcpListener,
+    callback_url: &str,
+) -> Result<(oidc::OidcIssuer, oidc::Client), SandboxError> {
+    let addr = listener
+        .local_addr()
+        .map_err(|source| SandboxError::Listen {
+            addr: SocketAddr::new(IpAddr::from([127, 0, 0, 1]), 0),
+            source,
+        })?;
+    let backend_client =
+        oidc::Client::confidential(BIND_CLIENT_ID, &state::random_token(), &[callback_url]);
+    let cli_client = oidc::Client::public(CLI_CLIENT_ID, &["http://127.0.0.1/callback"]);
+    let mut issuer_config = oidc::IssuerConfig::new(
+        &format!("http://{addr}"),
+        dev_users(&config.users),
+        vec![backend_client.clone(), cli_client],
+    );
+    issuer_config.signing_key = Some(key);
+    Ok((oidc::OidcIssuer::new(issuer_config)?, backend_client))
 }

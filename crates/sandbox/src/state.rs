@@ -39,6 +39,18 @@ pub struct Secrets {
     pub app_port: u16,
     #[serde(default)]
     pub cp_port: u16,
+    /// Port of the klutch-bind backend.
+    #[serde(default)]
+    pub bind_port: u16,
+    /// Port of the development OIDC issuer.
+    #[serde(default)]
+    pub oidc_port: u16,
+    /// The OIDC issuer's ES256 key (PKCS#8 DER); empty until first generated.
+    #[serde(default, with = "b64")]
+    pub oidc_key: Vec<u8>,
+    /// The bind backend's cookie key (64 bytes); empty until first generated.
+    #[serde(default, with = "b64")]
+    pub cookie_key: Vec<u8>,
 }
 
 mod b64 {
@@ -75,6 +87,10 @@ impl Secrets {
             token_key: key,
             app_port: 0,
             cp_port: 0,
+            bind_port: 0,
+            oidc_port: 0,
+            oidc_key: Vec::new(),
+            cookie_key: Vec::new(),
         })
     }
 }

@@ -11,6 +11,7 @@ mod app_cluster_binding;
 mod binding;
 mod cluster_binding;
 mod conditions;
+mod crd_export;
 mod error;
 mod export;
 mod export_request;
@@ -36,6 +37,7 @@ pub use conditions::{
     Condition, ConditionSeverity, ConditionStatus, condition, set_condition,
     types as condition_types,
 };
+pub use crd_export::{CrdExportError, export_spec_from_crd, same_crd_snapshot};
 pub use error::BindTypeError;
 pub use export::{
     APIServiceExport, APIServiceExportSchema, APIServiceExportSpec, APIServiceExportStatus,

@@ -147,7 +147,12 @@ async fn route(server: &Arc<ApiServer>, inc: Incoming) -> ApiResult<Reply> {
         group: path.group.clone(),
         resource: path.resource.clone(),
         subresource: path.subresource.clone().unwrap_or_default(),
-        namespace: path.namespace.clone().unwrap_or_default(),
+        // As kube-apiserver's RequestInfo: a request on one namespace is "in" that
+        // namespace, so a RoleBinding there may grant it (e.g. `get` on itself).
+        namespace: match (&path.namespace, path.group.as_str(), path.resource.as_str()) {
+            (None, "", "namespaces") => path.name.clone().unwrap_or_default(),
+            (ns, _, _) => ns.clone().unwrap_or_default(),
+        },
         name: path.name.clone().unwrap_or_default(),
         path: None,
     };

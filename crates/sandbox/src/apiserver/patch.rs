@@ -46,13 +46,23 @@ fn apply_patch(ctx: &Ctx, pt: PatchType, target: &Value) -> ApiResult<Value> {
             let p: json_patch::Patch = serde_json::from_slice(&ctx.body)
                 .map_err(|e| ApiError::bad_request(format!("the JSON patch is malformed: {e}; expected a list of operations like [{{\"op\":\"replace\",\"path\":\"/spec/x\",\"value\":1}}]")))?;
             let mut out = target.clone();
-            json_patch::patch(&mut out, &p).map_err(|e| {
-                ApiError::new(
-                    422,
-                    "Invalid",
-                    format!("the JSON patch could not be applied: {e}"),
-                )
-            })?;
+            for op in p.0 {
+                // As kube-apiserver (evanphx/json-patch): `test` of a missing path
+                // against null passes (kube-rs's finalizer helper relies on it).
+                if let json_patch::PatchOperation::Test(t) = &op
+                    && t.value.is_null()
+                    && out.pointer(t.path.as_str()).is_none()
+                {
+                    continue;
+                }
+                json_patch::patch(&mut out, std::slice::from_ref(&op)).map_err(|e| {
+                    ApiError::new(
+                        422,
+                        "Invalid",
+                        format!("the JSON patch could not be applied: {e}"),
+                    )
+                })?;
+            }
             Ok(out)
         }
         PatchType::Strategic => {

@@ -12,7 +12,7 @@ mod handlers;
 mod keys;
 mod pages;
 mod params;
-mod serve;
+pub(crate) mod serve;
 mod store;
 mod tokens;
 

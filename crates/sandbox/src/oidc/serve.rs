@@ -14,7 +14,7 @@ use tokio_rustls::TlsAcceptor;
 
 use super::error::OidcError;
 
-pub(super) async fn plain(
+pub(crate) async fn plain(
     router: Router,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -29,7 +29,7 @@ pub(super) async fn plain(
 }
 
 /// Accept until `shutdown`; then stop accepting and end the open connections.
-pub(super) async fn tls(
+pub(crate) async fn tls(
     router: Router,
     listener: TcpListener,
     config: Arc<rustls::ServerConfig>,
