@@ -9,6 +9,7 @@ pub mod apiserver;
 pub mod controlplane;
 mod kubeconfig;
 pub mod oidc;
+pub mod provider;
 mod state;
 pub mod tls;
 
@@ -18,6 +19,7 @@ use serde::Serialize;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -33,6 +35,13 @@ pub struct SandboxConfig {
     pub state_dir: Option<PathBuf>,
     /// How many past events a watch may resume from before it gets 410 Gone.
     pub watch_history: usize,
+    /// How long the simulated anynines provider takes to provision an instance (bindings,
+    /// backups and restores scale with it); zero makes every step immediate.
+    pub provision_delay: Duration,
+    /// The share (0.0–1.0) of provider steps that fail (failure injection).
+    pub fail_rate: f64,
+    /// Seed of the provider's random numbers (failure injection, ids); `None`: from the OS.
+    pub provider_seed: Option<u64>,
 }
 
 impl Default for SandboxConfig {
@@ -43,6 +52,9 @@ impl Default for SandboxConfig {
             info_out: PathBuf::from("sandbox.json"),
             state_dir: None,
             watch_history: apiserver::store::DEFAULT_HISTORY,
+            provision_delay: provider::DEFAULT_PROVISION_DELAY,
+            fail_rate: 0.0,
+            provider_seed: None,
         }
     }
 }
@@ -72,6 +84,8 @@ pub enum SandboxError {
     State(#[from] state::StateError),
     #[error(transparent)]
     ControlPlane(#[from] controlplane::ControlPlaneError),
+    #[error(transparent)]
+    Provider(#[from] provider::ProviderError),
     #[error("connecting to the sandbox's own servers failed: {0}")]
     Client(String),
     #[error("writing {path}: {source}")]
@@ -88,6 +102,7 @@ pub struct Sandbox {
     pub control_plane: Arc<ApiServer>,
     info: SandboxInfo,
     tasks: Vec<JoinHandle<()>>,
+    provider: provider::Provider,
     _state: Option<state::StateDir>,
 }
 
@@ -201,6 +216,16 @@ pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
     })?;
     let cp_client = client_for(&kc, CONTROL_PLANE_CONTEXT).await?;
     controlplane::install(&cp_client).await?;
+    let provider = provider::spawn(
+        cp_client,
+        provider::ProviderConfig {
+            provision_delay: config.provision_delay,
+            fail_rate: config.fail_rate,
+            seed: config.provider_seed,
+        },
+        control_plane.shutdown.child_token(),
+    )
+    .await?;
     let info_json = serde_json::to_vec_pretty(&info).unwrap_or_default();
     kubeconfig::write_private(&config.info_out, &info_json).map_err(|source| {
         SandboxError::Write {
@@ -213,6 +238,7 @@ pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
         control_plane,
         info,
         tasks,
+        provider,
         _state: state_dir,
     })
 }
@@ -224,6 +250,7 @@ impl Sandbox {
 
     /// Stop serving and wait for the servers to finish.
     pub async fn shutdown(self) {
+        self.provider.shutdown().await;
         self.app.shutdown.cancel();
         self.control_plane.shutdown.cancel();
         for t in self.tasks {
