@@ -26,6 +26,11 @@ use tokio_util::sync::CancellationToken;
 /// After an error that is not a conflict or a wait: try again this soon.
 const RETRY: Duration = Duration::from_millis(500);
 
+/// Reconciliations of one kind running at once. Each needs an HTTP/1.1 connection of its
+/// own (kube's client speaks no HTTP/2): a bound keeps a burst of claims from opening
+/// hundreds of TLS connections.
+const CONCURRENCY: u16 = 32;
+
 /// What one controller's reconciliations get.
 pub struct KindCtx {
     pub shared: Arc<Shared>,
@@ -66,7 +71,8 @@ pub fn spawn(
 ) -> JoinHandle<()> {
     let client = shared.client.clone();
     let api: Api<DynamicObject> = Api::all_with(client.clone(), &ar);
-    let mut controller = Controller::new_with(api, watcher::Config::default(), ar.clone());
+    let mut controller = Controller::new_with(api, watcher::Config::default(), ar.clone())
+        .with_config(kube::runtime::controller::Config::default().concurrency(CONCURRENCY));
     let store = controller.store();
     let watch_refs = |controller: Controller<DynamicObject>,
                       target: &ApiResource,
@@ -163,7 +169,22 @@ async fn adopt(ctx: &KindCtx, obj: &DynamicObject) -> Result<DynamicObject> {
     Ok(claim.obj)
 }
 
+/// kube-runtime polls every reconciliation of a controller inside the controller's own task,
+/// next to its watch; each runs as a task of its own here, so that a burst of claims is
+/// worked on by every core.
 async fn reconcile(obj: Arc<DynamicObject>, ctx: Arc<KindCtx>) -> Result<Action> {
+    let kind = ctx.kind;
+    tokio::spawn(reconcile_one(obj, ctx))
+        .await
+        .unwrap_or_else(|e| {
+            Err(ProviderError::Task {
+                kind: kind.kind().to_string(),
+                message: e.to_string(),
+            })
+        })
+}
+
+async fn reconcile_one(obj: Arc<DynamicObject>, ctx: Arc<KindCtx>) -> Result<Action> {
     let Some(ns) = obj.namespace() else {
         return Err(ProviderError::NoNamespace {
             kind: ctx.kind.kind().to_string(),
