@@ -54,7 +54,11 @@ pub async fn namespace(client: &kube::Client, ns: &str) {
         json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}),
     )
     .unwrap();
-    api.create(&PostParams::default(), &obj).await.unwrap();
+    match api.create(&PostParams::default(), &obj).await {
+        Ok(_) => {}
+        Err(kube::Error::Api(s)) if s.code == 409 => {}
+        Err(e) => panic!("creating namespace {ns}: {e}"),
+    }
 }
 
 /// Create a claim from JSON (`apiVersion` and `kind` are filled in).
@@ -168,6 +172,8 @@ pub fn managed<'a>(obj: &'a DynamicObject, field: &str) -> &'a Value {
 /// Every version of one claim a watch delivers, from before it exists.
 pub struct Recorder {
     seen: Arc<Mutex<Vec<DynamicObject>>>,
+    /// Bumped on every recorded version; `deleted` once the object is gone.
+    count: tokio::sync::watch::Receiver<(usize, bool)>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -177,6 +183,7 @@ impl Recorder {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
         let s = seen.clone();
+        let (count_tx, count) = tokio::sync::watch::channel((0, false));
         let cfg = watcher::Config::default().fields(&format!("metadata.name={name}"));
         let task = tokio::spawn(async move {
             let mut ready_tx = Some(ready_tx);
@@ -189,14 +196,42 @@ impl Recorder {
                         }
                     }
                     Ok(watcher::Event::Apply(o)) | Ok(watcher::Event::InitApply(o)) => {
-                        s.lock().push(o)
+                        s.lock().push(o);
+                        count_tx.send_modify(|c| c.0 += 1);
                     }
+                    Ok(watcher::Event::Delete(_)) => count_tx.send_modify(|c| c.1 = true),
                     _ => {}
                 }
             }
         });
         ready_rx.await.unwrap();
-        Self { seen, task }
+        Self { seen, count, task }
+    }
+
+    /// Wait until the recorder has seen `obj`'s version (or, with `None`, the deletion).
+    pub async fn caught_up(&self, obj: Option<&DynamicObject>) {
+        let rv: Option<u64> = obj.and_then(|o| o.metadata.resource_version.as_ref()?.parse().ok());
+        let seen = self.seen.clone();
+        let mut count = self.count.clone();
+        let done = async move {
+            count
+                .wait_for(|(_, deleted)| match rv {
+                    None => *deleted,
+                    Some(rv) => seen.lock().iter().any(|o| {
+                        o.metadata
+                            .resource_version
+                            .as_ref()
+                            .and_then(|v| v.parse::<u64>().ok())
+                            .is_some_and(|v| v >= rv)
+                    }),
+                })
+                .await
+                .map(|_| ())
+        };
+        tokio::time::timeout(WAIT, done)
+            .await
+            .expect("the recorder caught up")
+            .unwrap();
     }
 
     pub fn versions(&self) -> Vec<DynamicObject> {
