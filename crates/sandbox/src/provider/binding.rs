@@ -42,7 +42,7 @@ fn api_error(
         kind: what.to_string(),
         namespace: claim.namespace().to_string(),
         name: claim.name().to_string(),
-        source,
+        source: Box::new(source),
     }
 }
 

@@ -110,7 +110,7 @@ impl Claim {
             kind: self.kind.kind().to_string(),
             namespace: self.namespace().to_string(),
             name: self.name().to_string(),
-            source,
+            source: Box::new(source),
         }
     }
 

@@ -72,7 +72,7 @@ impl Default for ProviderConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum ProviderError {
     #[error("discovering the claim kinds of group anynines.com on the Control Plane failed: {0}")]
-    Discovery(#[source] kube::Error),
+    Discovery(#[source] Box<kube::Error>),
     #[error(
         "the Control Plane serves no claim kinds of group anynines.com (are the claim CRDs installed?)"
     )]
@@ -88,7 +88,7 @@ pub enum ProviderError {
         namespace: String,
         name: String,
         #[source]
-        source: kube::Error,
+        source: Box<kube::Error>,
     },
     #[error("{kind} {namespace}/{name} changed while it was being reconciled")]
     Conflict {
@@ -190,7 +190,7 @@ pub async fn spawn(
     }
     let group = kube::discovery::group(&client, kinds::GROUP)
         .await
-        .map_err(ProviderError::Discovery)?;
+        .map_err(|e| ProviderError::Discovery(Box::new(e)))?;
     let mut resources = HashMap::new();
     for (ar, _caps) in group.recommended_resources() {
         if let Some(kind) = ClaimKind::from_kind(&ar.kind) {

@@ -62,7 +62,7 @@ async fn backup_of(ctx: &KindCtx, claim: &Claim) -> Result<Option<Claim>> {
             kind: "Restore".into(),
             namespace: claim.namespace().into(),
             name: claim.name().into(),
-            source,
+            source: Box::new(source),
         })?;
     found
         .map(|b| Claim::new(&ctx.shared, ar, ClaimKind::Backup, &b))
