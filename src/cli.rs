@@ -134,4 +134,32 @@ mod tests {
         assert!(parse_rate("1.5").is_err());
         assert!(parse_rate("often").is_err());
     }
+
+    #[test]
+    fn sandbox_takes_the_provider_options() {
+        use clap::Parser;
+        let cli = Cli::try_parse_from([
+            "klutch-tui",
+            "sandbox",
+            "--provision-delay",
+            "500ms",
+            "--fail-rate",
+            "0.1",
+        ])
+        .unwrap();
+        let Some(Command::Sandbox(args)) = cli.command else {
+            panic!("not the sandbox command")
+        };
+        assert_eq!(args.provision_delay, Duration::from_millis(500));
+        assert_eq!(args.fail_rate, 0.1);
+        let cli = Cli::try_parse_from(["klutch-tui", "sandbox"]).unwrap();
+        let Some(Command::Sandbox(args)) = cli.command else {
+            panic!("not the sandbox command")
+        };
+        assert_eq!(args.provision_delay, Duration::from_secs(3));
+        assert_eq!(args.fail_rate, 0.0);
+        let err = Cli::try_parse_from(["klutch-tui", "sandbox", "--fail-rate", "2"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("outside 0.0–1.0"), "{err}");
+    }
 }

@@ -364,3 +364,38 @@ async fn a_claim_without_composition_ref_gets_the_default() {
         json!({"name": "a9s-prometheus"})
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn provisioning_carries_on_after_a_restart_on_the_same_state() {
+    // Everything the provider needs is on the claim (status times, annotations): a sandbox
+    // restarted on its state directory finishes what the previous one started.
+    let state = tempfile::tempdir().unwrap();
+    let path = state.path().to_path_buf();
+    let delay = Duration::from_millis(1500);
+    let config = |c: &mut sandbox::SandboxConfig| {
+        c.state_dir = Some(path.clone());
+        c.provision_delay = delay;
+    };
+    let env = common::Env::start_with(config).await;
+    let c = cp(&env).await;
+    namespace(&c, "team-a").await;
+    let spec = instance(
+        "db",
+        "a9s-postgresql15",
+        "postgresql-single-small",
+        "a9s-postgresql",
+    );
+    create(&c, PG, "team-a", spec).await;
+    wait_for(&c, PG, "team-a", "db", "deploying", |o| {
+        o.is_some_and(|o| managed(o, "state") == "deploying")
+    })
+    .await;
+    env.sb.shutdown().await;
+
+    let env = common::Env::start_with(config).await;
+    let c = cp(&env).await;
+    let o = wait_for(&c, PG, "team-a", "db", "Ready", ready)
+        .await
+        .unwrap();
+    assert_eq!(managed(&o, "state"), "provisioned");
+}
