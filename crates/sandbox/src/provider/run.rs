@@ -11,7 +11,7 @@ use super::{
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::Secret;
 use kube::ResourceExt;
-use kube::api::{Api, DynamicObject};
+use kube::api::{Api, DynamicObject, PartialObjectMeta};
 use kube::core::ApiResource;
 use kube::runtime::controller::{Action, Controller};
 use kube::runtime::finalizer::{Event, finalizer};
@@ -43,7 +43,7 @@ pub struct KindCtx {
 fn referencing(
     store: &Store<DynamicObject>,
     ar: &ApiResource,
-    target: &DynamicObject,
+    target: &PartialObjectMeta<DynamicObject>,
     field: &str,
     ds: Option<DataService>,
 ) -> Vec<ObjectRef<DynamicObject>> {
@@ -80,11 +80,12 @@ pub fn spawn(
                       ds: Option<DataService>| {
         let store = store.clone();
         let ar = ar.clone();
+        // Which object changed is all the mapping needs: a metadata watch.
         controller.watches_with(
-            Api::<DynamicObject>::all_with(client.clone(), target),
+            Api::<PartialObjectMeta<DynamicObject>>::all_with(client.clone(), target),
             target.clone(),
             watcher::Config::default(),
-            move |t: DynamicObject| referencing(&store, &ar, &t, field, ds),
+            move |t: PartialObjectMeta<DynamicObject>| referencing(&store, &ar, &t, field, ds),
         )
     };
     match kind {
