@@ -399,3 +399,15 @@ async fn provisioning_carries_on_after_a_restart_on_the_same_state() {
         .unwrap();
     assert_eq!(managed(&o, "state"), "provisioned");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sandbox_stopped_right_after_start_stops() {
+    // The provider's controllers may not have listed their claims yet; stopping must not
+    // wait for that (the cockpit quits this way when the user presses q at once).
+    for _ in 0..3 {
+        let env = common::Env::start().await;
+        tokio::time::timeout(WAIT, env.sb.shutdown())
+            .await
+            .expect("the sandbox stops");
+    }
+}

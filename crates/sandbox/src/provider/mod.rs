@@ -100,8 +100,6 @@ pub enum ProviderError {
     /// after the duration, or on the next watch event.
     #[error("waiting for the next step")]
     Pending(Option<Duration>),
-    #[error("a reconciliation of {kind} stopped: {message}")]
-    Task { kind: String, message: String },
     #[error("{kind} {name}: the object has no namespace (claims are namespaced)")]
     NoNamespace { kind: String, name: String },
     #[error("finalizer of {kind}: {source}")]

@@ -8,7 +8,7 @@ use super::{
     APPLIED_SPEC_ANNOTATION, FINALIZER, ProviderError, Result, Shared, backup, binding, instance,
     restore,
 };
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use k8s_openapi::api::core::v1::Secret;
 use kube::ResourceExt;
 use kube::api::{Api, DynamicObject, PartialObjectMeta};
@@ -25,6 +25,9 @@ use tokio_util::sync::CancellationToken;
 
 /// After an error that is not a conflict or a wait: try again this soon.
 const RETRY: Duration = Duration::from_millis(500);
+
+/// How long a controller may take to stop once asked to.
+const GRACE: Duration = Duration::from_secs(1);
 
 /// Reconciliations of one kind running at once. Each needs an HTTP/1.1 connection of its
 /// own (kube's client speaks no HTTP/2): a bound keeps a burst of claims from opening
@@ -112,16 +115,29 @@ pub fn spawn(
     }
     let ctx = Arc::new(KindCtx { shared, kind, ar });
     tokio::spawn(async move {
-        controller
-            .graceful_shutdown_on(async move { shutdown.cancelled().await })
+        let stopping = shutdown.clone();
+        let run = controller
+            .graceful_shutdown_on(async move { stopping.cancelled().await })
             .run(reconcile, error_policy, ctx)
             .for_each(|r| async move {
                 if let Err(e) = r {
                     tracing::debug!(error = %e, "provider reconciliation");
                 }
-            })
-            .await;
-        tracing::debug!(kind = kind.kind(), "provider controller stopped");
+            });
+        tokio::pin!(run);
+        // Reconciliations in flight get a moment to finish; then the controller is dropped.
+        // One stopped before it has listed its claims is dropped at once: kube-runtime holds
+        // the runner until the store is ready, and a stopped watch never makes it ready.
+        let deadline = async {
+            shutdown.cancelled().await;
+            if store.wait_until_ready().now_or_never().is_some() {
+                tokio::time::sleep(GRACE).await;
+            }
+        };
+        tokio::select! {
+            _ = &mut run => tracing::debug!(kind = kind.kind(), "provider controller stopped"),
+            _ = deadline => tracing::warn!(kind = kind.kind(), "provider controller did not stop in time"),
+        }
     })
 }
 
@@ -170,22 +186,7 @@ async fn adopt(ctx: &KindCtx, obj: &DynamicObject) -> Result<DynamicObject> {
     Ok(claim.obj)
 }
 
-/// kube-runtime polls every reconciliation of a controller inside the controller's own task,
-/// next to its watch; each runs as a task of its own here, so that a burst of claims is
-/// worked on by every core.
 async fn reconcile(obj: Arc<DynamicObject>, ctx: Arc<KindCtx>) -> Result<Action> {
-    let kind = ctx.kind;
-    tokio::spawn(reconcile_one(obj, ctx))
-        .await
-        .unwrap_or_else(|e| {
-            Err(ProviderError::Task {
-                kind: kind.kind().to_string(),
-                message: e.to_string(),
-            })
-        })
-}
-
-async fn reconcile_one(obj: Arc<DynamicObject>, ctx: Arc<KindCtx>) -> Result<Action> {
     let Some(ns) = obj.namespace() else {
         return Err(ProviderError::NoNamespace {
             kind: ctx.kind.kind().to_string(),
