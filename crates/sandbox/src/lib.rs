@@ -141,6 +141,9 @@ async fn client_for(kubeconfig_yaml: &str, context: &str) -> Result<kube::Client
 /// Start both API servers, write the kubeconfig and info file, and return once both
 /// accept requests.
 pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
+    if !(0.0..=1.0).contains(&config.fail_rate) {
+        return Err(provider::ProviderError::FailRate(config.fail_rate).into());
+    }
     let state_dir = config
         .state_dir
         .as_deref()

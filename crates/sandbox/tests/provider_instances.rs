@@ -411,3 +411,18 @@ async fn a_sandbox_stopped_right_after_start_stops() {
             .expect("the sandbox stops");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fail_rate_outside_zero_to_one_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = sandbox::start(sandbox::SandboxConfig {
+        kubeconfig_out: dir.path().join("kubeconfig"),
+        info_out: dir.path().join("info.json"),
+        fail_rate: 1.5,
+        ..Default::default()
+    })
+    .await
+    .err()
+    .unwrap();
+    assert_eq!(err.to_string(), "fail rate 1.5 is outside 0.0–1.0");
+}
