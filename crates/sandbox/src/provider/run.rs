@@ -130,13 +130,18 @@ pub fn spawn(
         // the runner until the store is ready, and a stopped watch never makes it ready.
         let deadline = async {
             shutdown.cancelled().await;
-            if store.wait_until_ready().now_or_never().is_some() {
+            let started = store.wait_until_ready().now_or_never().is_some();
+            if started {
                 tokio::time::sleep(GRACE).await;
             }
+            started
         };
         tokio::select! {
             _ = &mut run => tracing::debug!(kind = kind.kind(), "provider controller stopped"),
-            _ = deadline => tracing::warn!(kind = kind.kind(), "provider controller did not stop in time"),
+            started = deadline => match started {
+                true => tracing::warn!(kind = kind.kind(), "provider controller did not stop in time"),
+                false => tracing::debug!(kind = kind.kind(), "provider controller stopped before it started"),
+            },
         }
     })
 }
