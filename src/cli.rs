@@ -3,6 +3,7 @@
 use clap::{Args, Parser, Subcommand};
 use std::net::IpAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// A terminal cockpit for Klutch: App Cluster and Control Plane side by side.
 #[derive(Debug, Parser)]
@@ -76,6 +77,14 @@ pub struct SandboxArgs {
     /// Persist objects here (embedded database); in memory when absent.
     #[arg(long, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
+    /// How long the simulated anynines provider takes to provision an instance (bindings,
+    /// backups and restores take a share of it): 500ms, 3s, 1m, 0.
+    #[arg(long, default_value = "3s", value_name = "DURATION", value_parser = parse_duration)]
+    pub provision_delay: Duration,
+    /// The share of provider steps (provision, update, bind, backup, restore) that fail,
+    /// 0.0–1.0.
+    #[arg(long, default_value_t = 0.0, value_name = "RATE", value_parser = parse_rate)]
+    pub fail_rate: f64,
     /// Another user of the development OIDC issuer (repeatable); `developer` with
     /// password `developer` always exists unless named here.
     #[arg(long = "user", value_name = "NAME:PASSWORD", value_parser = parse_user)]
@@ -89,5 +98,82 @@ fn parse_user(value: &str) -> Result<(String, String), String> {
             Ok((name.to_owned(), password.to_owned()))
         }
         _ => Err("expected NAME:PASSWORD, both non-empty".into()),
+    }
+}
+
+/// A duration such as `500ms`, `3s`, `1m 30s` or `0`.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    if s == "0" {
+        return Ok(Duration::ZERO);
+    }
+    let d: jiff::SignedDuration = s
+        .parse()
+        .map_err(|e| format!("{s:?} is not a duration (examples: 500ms, 3s, 1m 30s, 0): {e}"))?;
+    Duration::try_from(d).map_err(|_| format!("{s:?} is negative"))
+}
+
+/// A probability between 0.0 and 1.0.
+pub fn parse_rate(s: &str) -> Result<f64, String> {
+    let r: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number between 0.0 and 1.0"))?;
+    if (0.0..=1.0).contains(&r) {
+        Ok(r)
+    } else {
+        Err(format!("{s} is outside 0.0–1.0"))
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_rates() {
+        assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("3s"), Ok(Duration::from_secs(3)));
+        assert_eq!(parse_duration("1m 30s"), Ok(Duration::from_secs(90)));
+        assert!(
+            parse_duration("soon")
+                .unwrap_err()
+                .contains("not a duration")
+        );
+        assert!(parse_duration("-3s").is_err());
+        assert_eq!(parse_rate("0.1"), Ok(0.1));
+        assert_eq!(parse_rate("1"), Ok(1.0));
+        assert!(parse_rate("1.5").is_err());
+        assert!(parse_rate("often").is_err());
+    }
+
+    #[test]
+    fn sandbox_takes_the_provider_options() {
+        use clap::Parser;
+        let cli = Cli::try_parse_from([
+            "klutch-tui",
+            "sandbox",
+            "--provision-delay",
+            "500ms",
+            "--fail-rate",
+            "0.1",
+        ])
+        .unwrap();
+        let Some(Command::Sandbox(args)) = cli.command else {
+            panic!("not the sandbox command")
+        };
+        assert_eq!(args.provision_delay, Duration::from_millis(500));
+        assert_eq!(args.fail_rate, 0.1);
+        let cli = Cli::try_parse_from(["klutch-tui", "sandbox"]).unwrap();
+        let Some(Command::Sandbox(args)) = cli.command else {
+            panic!("not the sandbox command")
+        };
+        assert_eq!(args.provision_delay, Duration::from_secs(3));
+        assert_eq!(args.fail_rate, 0.0);
+        let err = Cli::try_parse_from(["klutch-tui", "sandbox", "--fail-rate", "2"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("outside 0.0–1.0"), "{err}");
     }
 }

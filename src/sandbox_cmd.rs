@@ -22,6 +22,8 @@ pub fn config(args: &SandboxArgs) -> sandbox::SandboxConfig {
             .unwrap_or_else(|| base.join("sandbox-info.json")),
         state_dir: args.state_dir.clone(),
         users: args.users.clone(),
+        provision_delay: args.provision_delay,
+        fail_rate: args.fail_rate,
         ..Default::default()
     }
 }

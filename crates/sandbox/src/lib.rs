@@ -10,6 +10,7 @@ pub mod backend;
 pub mod controlplane;
 mod kubeconfig;
 pub mod oidc;
+pub mod provider;
 mod state;
 pub mod tls;
 
@@ -19,6 +20,7 @@ use serde::Serialize;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -52,6 +54,13 @@ pub struct SandboxConfig {
     pub bind_issuer: Option<backend::OidcClientConfig>,
     /// Port of the bind backend; 0 lets the OS choose (or keeps the stored one).
     pub bind_port: u16,
+    /// How long the simulated anynines provider takes to provision an instance (bindings,
+    /// backups and restores scale with it); zero makes every step immediate.
+    pub provision_delay: Duration,
+    /// The share (0.0–1.0) of provider steps that fail (failure injection).
+    pub fail_rate: f64,
+    /// Seed of the provider's random numbers (failure injection, ids); `None`: from the OS.
+    pub provider_seed: Option<u64>,
 }
 
 impl std::fmt::Debug for SandboxConfig {
@@ -66,6 +75,9 @@ impl std::fmt::Debug for SandboxConfig {
             .field("users", &users)
             .field("bind_issuer", &self.bind_issuer)
             .field("bind_port", &self.bind_port)
+            .field("provision_delay", &self.provision_delay)
+            .field("fail_rate", &self.fail_rate)
+            .field("provider_seed", &self.provider_seed)
             .finish()
     }
 }
@@ -81,6 +93,9 @@ impl Default for SandboxConfig {
             users: Vec::new(),
             bind_issuer: None,
             bind_port: 0,
+            provision_delay: provider::DEFAULT_PROVISION_DELAY,
+            fail_rate: 0.0,
+            provider_seed: None,
         }
     }
 }
@@ -124,6 +139,8 @@ pub enum SandboxError {
     Backend(#[from] backend::BackendError),
     #[error(transparent)]
     Oidc(#[from] oidc::OidcError),
+    #[error(transparent)]
+    Provider(#[from] provider::ProviderError),
     #[error("connecting to the sandbox's own servers failed: {0}")]
     Client(String),
     #[error("writing {path}: {source}")]
@@ -143,6 +160,7 @@ pub struct Sandbox {
     backend: backend::Backend,
     /// Stops the development OIDC issuer.
     oidc_stop: tokio_util::sync::CancellationToken,
+    provider: provider::Provider,
     _state: Option<state::StateDir>,
 }
 
@@ -181,6 +199,9 @@ async fn client_for(kubeconfig_yaml: &str, context: &str) -> Result<kube::Client
 /// Start both API servers, write the kubeconfig and info file, and return once both
 /// accept requests.
 pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
+    if !(0.0..=1.0).contains(&config.fail_rate) {
+        return Err(provider::ProviderError::FailRate(config.fail_rate).into());
+    }
     let state_dir = config
         .state_dir
         .as_deref()
@@ -328,6 +349,16 @@ pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
     })?;
     let cp_client = client_for(&kc, CONTROL_PLANE_CONTEXT).await?;
     controlplane::install(&cp_client).await?;
+    let provider = provider::spawn(
+        cp_client.clone(),
+        provider::ProviderConfig {
+            provision_delay: config.provision_delay,
+            fail_rate: config.fail_rate,
+            seed: config.provider_seed,
+        },
+        control_plane.shutdown.child_token(),
+    )
+    .await?;
     let backend = backend::Backend::start(
         backend::BackendConfig::new(
             oidc_config,
@@ -354,6 +385,7 @@ pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
         tasks,
         backend,
         oidc_stop,
+        provider,
         _state: state_dir,
     })
 }
@@ -367,6 +399,7 @@ impl Sandbox {
     pub async fn shutdown(self) {
         self.backend.shutdown().await;
         self.oidc_stop.cancel();
+        self.provider.shutdown().await;
         self.app.shutdown.cancel();
         self.control_plane.shutdown.cancel();
         for t in self.tasks {
