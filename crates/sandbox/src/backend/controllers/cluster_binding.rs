@@ -41,9 +41,9 @@ pub async fn run(ctx: Arc<Ctx>, stop: CancellationToken) {
                     .map(|ns| ObjectRef::<ClusterBinding>::new(CLUSTER_BINDING_NAME).within(&ns))
             },
         )
-        .graceful_shutdown_on(stop.cancelled_owned())
+        .graceful_shutdown_on(stop.clone().cancelled_owned())
         .run(reconcile, error_policy, ctx);
-    drain(controller, "clusterbindings").await;
+    drain(controller, "clusterbindings", &stop).await;
 }
 
 async fn reconcile(binding: Arc<ClusterBinding>, ctx: Arc<Ctx>) -> Result<Action, ReconcileError> {

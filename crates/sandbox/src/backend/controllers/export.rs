@@ -40,9 +40,9 @@ pub async fn run(ctx: Arc<Ctx>, stop: CancellationToken) {
                     .collect::<Vec<_>>()
             },
         )
-        .graceful_shutdown_on(stop.cancelled_owned())
+        .graceful_shutdown_on(stop.clone().cancelled_owned())
         .run(reconcile, error_policy, ctx);
-    drain(controller, "exports").await;
+    drain(controller, "exports", &stop).await;
 }
 
 async fn reconcile(export: Arc<APIServiceExport>, ctx: Arc<Ctx>) -> Result<Action, ReconcileError> {

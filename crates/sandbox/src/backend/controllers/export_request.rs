@@ -26,9 +26,9 @@ use crate::backend::spec_hash;
 pub async fn run(ctx: Arc<Ctx>, stop: CancellationToken) {
     let api = Api::<APIServiceExportRequest>::all(ctx.client.clone());
     let controller = Controller::new(api, watcher::Config::default())
-        .graceful_shutdown_on(stop.cancelled_owned())
+        .graceful_shutdown_on(stop.clone().cancelled_owned())
         .run(reconcile, error_policy, ctx);
-    drain(controller, "exportrequests").await;
+    drain(controller, "exportrequests", &stop).await;
 }
 
 /// Why one resource of a request cannot be exported.

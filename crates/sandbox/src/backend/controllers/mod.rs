@@ -61,18 +61,31 @@ pub(crate) fn error_policy<K>(_: Arc<K>, error: &ReconcileError, _: Arc<Ctx>) ->
 }
 
 /// Drain a controller's results into the log.
-pub(crate) async fn drain<S, T, E>(stream: S, name: &'static str)
+/// How long reconciliations in flight may finish after `stop`.
+const GRACE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Drive a controller until it ends. After `stop`, reconciliations in flight get [`GRACE`],
+/// then the controller is dropped: kube-runtime keeps a stopped controller waiting for a
+/// store its stopped watch never fills, so without the bound a sandbox stopped right after
+/// it started would never finish stopping.
+pub(crate) async fn drain<S, T, E>(stream: S, name: &'static str, stop: &CancellationToken)
 where
     S: futures::Stream<Item = Result<T, E>>,
     E: std::fmt::Display,
 {
-    stream
-        .for_each(|result| async move {
-            if let Err(error) = result {
-                tracing::debug!(controller = name, %error, "bind backend: controller event");
-            }
-        })
-        .await;
+    let run = stream.for_each(|result| async move {
+        if let Err(error) = result {
+            tracing::debug!(controller = name, %error, "bind backend: controller event");
+        }
+    });
+    tokio::pin!(run);
+    tokio::select! {
+        _ = &mut run => {}
+        _ = async {
+            stop.cancelled().await;
+            tokio::time::sleep(GRACE).await;
+        } => tracing::debug!(controller = name, "bind backend: controller dropped after the grace period"),
+    }
 }
 
 /// Start every controller; they stop when `stop` is cancelled.

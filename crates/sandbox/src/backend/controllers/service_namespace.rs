@@ -29,9 +29,9 @@ pub const FINALIZER: &str = "example-backend.klutch.anynines.com/namespace-clean
 pub async fn run(ctx: Arc<Ctx>, stop: CancellationToken) {
     let api = Api::<APIServiceNamespace>::all(ctx.client.clone());
     let controller = Controller::new(api, watcher::Config::default())
-        .graceful_shutdown_on(stop.cancelled_owned())
+        .graceful_shutdown_on(stop.clone().cancelled_owned())
         .run(reconcile, error_policy, ctx);
-    drain(controller, "apiservicenamespaces").await;
+    drain(controller, "apiservicenamespaces", &stop).await;
 }
 
 /// The Control Plane namespace of consumer namespace `name` of cluster `cluster_ns`.
