@@ -314,6 +314,11 @@ async fn main() {
         ms(pct(&lists, 0.99))
     );
     println!(
+        "  the same LIST through kube-rs      median {}  p99 {}",
+        ms(pct(&kube_lists, 0.5)),
+        ms(pct(&kube_lists, 0.99))
+    );
+    println!(
         "  one write → {WATCHERS} watchers ({WRITES} writes)  p50 {}  p99 {}  max {}   (target p99 ≤ 50 ms)",
         ms(pct(&latencies, 0.5)),
         ms(pct(&latencies, 0.99)),

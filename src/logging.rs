@@ -19,6 +19,9 @@ pub enum LogError {
     },
 }
 
+/// Lines queued for the log writer thread before new ones are dropped.
+const LOG_QUEUE_LINES: usize = 4096;
+
 /// The log file in `state_dir`.
 pub fn log_file(state_dir: &Path) -> PathBuf {
     state_dir.join("klutch-tui.log")
@@ -32,7 +35,13 @@ pub fn init(state_dir: &Path) -> Result<WorkerGuard, LogError> {
         source,
     })?;
     let appender = tracing_appender::rolling::never(state_dir, "klutch-tui.log");
-    let (writer, guard) = tracing_appender::non_blocking(appender);
+    // The default queue preallocates 128,000 lines (about 30 MB resident); a few thousand
+    // lines are plenty for a writer thread that keeps up, and lossy mode drops lines rather
+    // than block the cockpit or the API server when the disk stalls.
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(LOG_QUEUE_LINES)
+        .lossy(true)
+        .finish(appender);
     let filter = EnvFilter::try_from_env("KLUTCH_TUI_LOG").unwrap_or_else(|_| {
         EnvFilter::new("info,kube_client::client::builder=off,hyper=warn,rustls=warn")
     });
