@@ -284,3 +284,58 @@ async fn templates_of_the_release_bundle_group_are_read_too() {
     );
     env.sb.shutdown().await;
 }
+
+/// Upstream's backend deletes export requests that are no longer Pending once they are ten
+/// minutes old; ours does too (time moved on with a backend on a manual clock).
+#[tokio::test]
+async fn finished_requests_are_deleted_after_ten_minutes() {
+    let env = Env::start().await;
+    let admin = env.client(sandbox::CONTROL_PLANE_CONTEXT).await;
+    let later = custom(&env.sb, admin.clone(), false).await;
+    env.kubectl(&[
+        "--context",
+        "klutch-control-plane",
+        "create",
+        "namespace",
+        "cluster-y",
+    ])
+    .await;
+    let done = request_as_admin(&admin, "cluster-y", PG.0, PG.1).await;
+    assert_eq!(done.phase(), ExportRequestPhase::Succeeded);
+    let name = done.metadata.name.clone().unwrap();
+    let api = Api::<klutch::bind::APIServiceExportRequest>::namespaced(admin.clone(), "cluster-y");
+
+    later
+        .clock
+        .advance(std::time::Duration::from_secs(10 * 60 + 1));
+    // Any change makes the controllers look again; the one whose clock says eleven
+    // minutes have passed deletes the request, the export stays.
+    api.patch(
+        &name,
+        &PatchParams::default(),
+        &Patch::Merge(json!({"metadata": {"labels": {"touched": "yes"}}})),
+    )
+    .await
+    .unwrap();
+    within(
+        "the finished request to be deleted",
+        await_condition(
+            api.clone(),
+            &name,
+            |r: Option<&klutch::bind::APIServiceExportRequest>| r.is_none(),
+        ),
+    )
+    .await
+    .unwrap();
+    let exports = Api::<APIServiceExport>::namespaced(admin.clone(), "cluster-y");
+    assert!(
+        exports
+            .get_opt("postgresqlinstances.anynines.com")
+            .await
+            .unwrap()
+            .is_some(),
+        "the export outlives its request"
+    );
+    drop(later);
+    env.sb.shutdown().await;
+}

@@ -2,6 +2,8 @@
 //! like the CRD, with the CRD snapshot and the template's permission claims).
 //! A request whose template or CRD is missing fails at once with a condition
 //! that names what is missing (upstream leaves it Pending forever, §6).
+//! A request that is no longer Pending is deleted once it is [`RETENTION`] old, as
+//! upstream's backend does: requests are not records.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -13,7 +15,7 @@ use klutch::bind::{
     ConditionSeverity, ExportRequestPhase, Scope, condition_types, export_spec_from_crd,
     set_condition,
 };
-use kube::api::{Api, ObjectMeta, Patch, PatchParams, PostParams};
+use kube::api::{Api, DeleteParams, ObjectMeta, Patch, PatchParams, PostParams};
 use kube::runtime::controller::{Action, Controller};
 use kube::runtime::watcher;
 use kube::{Resource, ResourceExt};
@@ -31,6 +33,19 @@ pub async fn run(ctx: Arc<Ctx>, stop: CancellationToken) {
     drain(controller, "exportrequests", &stop).await;
 }
 
+/// How long a request that is no longer Pending is kept (upstream: 10 minutes).
+pub const RETENTION: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// How long a finished request created at `created` is still kept at `now`; `None` when
+/// its time is up.
+fn retention_left(
+    created: std::time::SystemTime,
+    now: std::time::SystemTime,
+) -> Option<std::time::Duration> {
+    let age = now.duration_since(created).unwrap_or_default();
+    RETENTION.checked_sub(age).filter(|left| !left.is_zero())
+}
+
 /// Why one resource of a request cannot be exported.
 struct Refusal {
     reason: &'static str,
@@ -41,12 +56,14 @@ async fn reconcile(
     request: Arc<APIServiceExportRequest>,
     ctx: Arc<Ctx>,
 ) -> Result<Action, ReconcileError> {
-    if request.phase() != ExportRequestPhase::Pending || request.meta().deletion_timestamp.is_some()
-    {
+    if request.meta().deletion_timestamp.is_some() {
         return Ok(Action::await_change());
     }
     let ns = request.namespace().unwrap_or_default();
     let name = request.name_any();
+    if request.phase() != ExportRequestPhase::Pending {
+        return expire(&ctx, &request, &ns, &name).await;
+    }
     let mut refusals = Vec::new();
     for resource in &request.spec.resources {
         match export_one(&ctx, &ns, &resource.group, &resource.resource).await? {
@@ -92,7 +109,36 @@ async fn reconcile(
     }
     status.conditions = Some(conditions);
     write_status(&ctx, &ns, &name, status).await?;
-    Ok(Action::await_change())
+    Ok(Action::requeue(RETENTION))
+}
+
+/// Delete a finished request once it is [`RETENTION`] old; until then, come back when it is.
+async fn expire(
+    ctx: &Ctx,
+    request: &APIServiceExportRequest,
+    ns: &str,
+    name: &str,
+) -> Result<Action, ReconcileError> {
+    let created = request
+        .meta()
+        .creation_timestamp
+        .as_ref()
+        .map(|t| std::time::SystemTime::from(t.0))
+        .unwrap_or(std::time::UNIX_EPOCH);
+    if let Some(left) = retention_left(created, ctx.clock.now()) {
+        return Ok(Action::requeue(left));
+    }
+    let api = Api::<APIServiceExportRequest>::namespaced(ctx.client.clone(), ns);
+    match api.delete(name, &DeleteParams::default()).await {
+        Ok(_) => {
+            tracing::info!(namespace = %ns, request = %name, "bind backend: deleted a finished export request after its retention");
+            Ok(Action::await_change())
+        }
+        Err(kube::Error::Api(e)) if e.code == 404 => Ok(Action::await_change()),
+        Err(e) => Err(kube_err(format!(
+            "deleting APIServiceExportRequest {ns}/{name}"
+        ))(e)),
+    }
 }
 
 async fn write_status(
@@ -204,5 +250,31 @@ async fn export_one(
         Err(e) => Err(kube_err(format!(
             "creating APIServiceExport {ns}/{crd_name}"
         ))(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn finished_requests_are_kept_ten_minutes_from_their_creation() {
+        let created = UNIX_EPOCH + Duration::from_secs(1_000_000);
+        assert_eq!(retention_left(created, created), Some(RETENTION));
+        assert_eq!(
+            retention_left(created, created + Duration::from_secs(540)),
+            Some(Duration::from_secs(60))
+        );
+        assert_eq!(retention_left(created, created + RETENTION), None);
+        assert_eq!(
+            retention_left(created, created + Duration::from_secs(3600)),
+            None
+        );
+        // A creation time ahead of the clock (skew) counts as brand new.
+        assert_eq!(
+            retention_left(created + Duration::from_secs(5), created),
+            Some(RETENTION)
+        );
     }
 }
