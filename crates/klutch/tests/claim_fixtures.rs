@@ -18,40 +18,9 @@ const BLOCKED: &str = "<nil>: Invalid value: \"null\": some validation rules wer
 const TRANSITION: &str = "spec.plan: Invalid value: \"string\": Transition from bigger to smaller plan size is not supported.";
 const IMMUTABLE: &str = "spec.service: Invalid value: \"string\": Service is an immutable field";
 
-/// Creates the API server refuses, with every message; all other create fixtures are accepted.
-fn refused_creates() -> Vec<(&'static str, Vec<&'static str>)> {
-    vec![
-        (
-            "e2e/postgresql-claim-initial-bionic-not-supported-v15.yaml",
-            vec![
-                "spec: Invalid value: \"object\": Bionic plans are only supported by a9s PostgreSQL 13",
-            ],
-        ),
-        (
-            "e2e/postgresql-claim-initial-bionic-not-supported-v17.yaml",
-            vec![
-                "spec: Invalid value: \"object\": Bionic plans are only supported by a9s PostgreSQL 13",
-            ],
-        ),
-        (
-            "e2e/mariadb-claim-initial-plan-not-supported.yaml",
-            vec!["spec: Invalid value: \"object\": MariaDB v10.11 only supports ssl plans"],
-        ),
-        // Upstream's example sets replica-only parameters on a single plan; the XRD's own
-        // rules (added after the example) refuse it.
-        (
-            "examples/a9s-keyvalue-serviceinstance-claim-parameters.yaml",
-            vec![
-                "spec: Invalid value: \"object\": parameters.hostnameResolution is only supported for clustered plans",
-                "spec: Invalid value: \"object\": parameters.downAfterMilliseconds is only supported for clustered plans",
-                "spec: Invalid value: \"object\": parameters.failoverTimeout is only supported for clustered plans",
-                "spec: Invalid value: \"object\": parameters.minReplicasMaxLag is only supported for clustered plans",
-                "spec: Invalid value: \"object\": parameters.minReplicasToWrite is only supported for clustered plans",
-                "spec: Invalid value: \"object\": parameters.replBacklogSize is only supported for clustered plans",
-            ],
-        ),
-    ]
-}
+#[path = "data/refusals.rs"]
+mod refusals;
+use refusals::refused_creates;
 
 /// (old, new, every message of the update): the update fixtures, in upstream's e2e order.
 fn updates() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {

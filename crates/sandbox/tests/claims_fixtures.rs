@@ -21,49 +21,20 @@ use std::collections::BTreeSet;
 const CP: &str = sandbox::CONTROL_PLANE_CONTEXT;
 const BLOCKED: &str = "<nil>: Invalid value: \"null\": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation";
 
-/// Creates the API server refuses, with every message; all other create fixtures are accepted.
-fn refused_creates() -> Vec<(&'static str, Vec<&'static str>)> {
-    vec![
-        (
-            "e2e/postgresql-claim-initial-bionic-not-supported-v15.yaml",
-            vec![
-                "spec: Invalid value: \"object\": Bionic plans are only supported by a9s PostgreSQL 13",
-            ],
-        ),
-        (
-            "e2e/postgresql-claim-initial-bionic-not-supported-v17.yaml",
-            vec![
-                "spec: Invalid value: \"object\": Bionic plans are only supported by a9s PostgreSQL 13",
-            ],
-        ),
-        (
-            "e2e/mariadb-claim-initial-plan-not-supported.yaml",
-            vec!["spec: Invalid value: \"object\": MariaDB v10.11 only supports ssl plans"],
-        ),
-        (
-            "examples/a9s-keyvalue-serviceinstance-claim-parameters.yaml",
-            vec![
-                "spec: Invalid value: \"object\": parameters.hostnameResolution is only supported for clustered plans",
-                "spec: Invalid value: \"object\": parameters.downAfterMilliseconds is only supported for clustered plans",
-                "spec: Invalid value: \"object\": parameters.failoverTimeout is only supported for clustered plans",
-                "spec: Invalid value: \"object\": parameters.minReplicasMaxLag is only supported for clustered plans",
-                "spec: Invalid value: \"object\": parameters.minReplicasToWrite is only supported for clustered plans",
-                "spec: Invalid value: \"object\": parameters.replBacklogSize is only supported for clustered plans",
-            ],
-        ),
-    ]
-}
+#[path = "../../klutch/tests/data/refusals.rs"]
+mod refusals;
+use refusals::refused_creates;
 
 /// How kubectl prints a 422 refusal (`StandardErrorMessage`: the kind and name from the
 /// Status details, then its causes: one on the line, several as a list).
-pub fn invalid(kind: &str, name: &str, causes: &[&str]) -> String {
+pub fn invalid(kind: &str, name: &str, causes: &[impl AsRef<str>]) -> String {
     let head = format!("The {kind} \"{name}\" is invalid: ");
     match causes {
-        [one] => format!("{head}{one}"),
+        [one] => format!("{head}{}", one.as_ref()),
         many => format!(
             "{head}\n{}",
             many.iter()
-                .map(|c| format!("* {c}"))
+                .map(|c| format!("* {}", c.as_ref()))
                 .collect::<Vec<_>>()
                 .join("\n")
         ),
@@ -121,7 +92,7 @@ async fn cp_env() -> Env {
 /// Apply one create fixture and check the outcome; an accepted claim is deleted again (the
 /// provider's finalizer goes once it has cleaned up) to make room for the next fixture of
 /// the same name. Whether it was accepted.
-async fn create_once(env: &Env, f: &Fixture, refused: Option<&Vec<&str>>) -> bool {
+async fn create_once(env: &Env, f: &Fixture, refused: Option<&Vec<String>>) -> bool {
     let o = env
         .kubectl(&["--context", CP, "apply", "-f", &f.path])
         .await;
