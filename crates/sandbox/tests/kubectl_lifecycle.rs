@@ -268,3 +268,50 @@ async fn service_account_tokens() {
         o.stderr
     );
 }
+
+/// Deployments are stored, not run; their status says every replica is there, for the
+/// generation of the spec, so that `kubectl rollout status` finishes after a change.
+#[tokio::test(flavor = "multi_thread")]
+async fn deployment_rollouts_complete() {
+    let env = Env::start().await;
+    env.ok(&[
+        "create",
+        "deployment",
+        "web",
+        "--image=nginx:1.27",
+        "--replicas=2",
+    ])
+    .await;
+    let status = ["rollout", "status", "deployment/web", "--timeout=10s"];
+    let o = env.ok(&status).await;
+    assert!(o.contains("successfully rolled out"), "{o}");
+    env.ok(&["set", "image", "deployment/web", "nginx=nginx:1.28"])
+        .await;
+    assert_eq!(
+        env.ok(&[
+            "get",
+            "deployment",
+            "web",
+            "-o",
+            "jsonpath={.metadata.generation} {.status.observedGeneration}"
+        ])
+        .await,
+        "2 2"
+    );
+    let o = env.ok(&status).await;
+    assert!(o.contains("successfully rolled out"), "{o}");
+    env.ok(&["scale", "deployment/web", "--replicas=3"]).await;
+    let o = env.ok(&status).await;
+    assert!(o.contains("successfully rolled out"), "{o}");
+    assert_eq!(
+        env.ok(&[
+            "get",
+            "deployment",
+            "web",
+            "-o",
+            "jsonpath={.status.readyReplicas}"
+        ])
+        .await,
+        "3"
+    );
+}

@@ -166,6 +166,10 @@ pub fn on_update(
         Some(Builtin::Crd) => crd::admit(server, new, Some(old))?,
         Some(Builtin::Deployment) if new["spec"] != old["spec"] => {
             deployment_status(new);
+            // The spec change bumps the generation after admission; the status reports the
+            // generation it describes, so that `kubectl rollout status` sees it observed.
+            let next = old["metadata"]["generation"].as_i64().unwrap_or(1) + 1;
+            new["status"]["observedGeneration"] = json!(next);
         }
         _ => {}
     }
