@@ -55,7 +55,7 @@ impl From<CockpitArgs> for klutch_tui::tui::Options {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the sandbox (two API servers and a Klutch Control Plane) until Ctrl-C.
-    Sandbox(SandboxArgs),
+    Sandbox(Box<SandboxArgs>),
     /// Print a shell completion script.
     Completions {
         /// The shell to complete for.
@@ -89,6 +89,51 @@ pub struct SandboxArgs {
     /// password `developer` always exists unless named here.
     #[arg(long = "user", value_name = "NAME:PASSWORD", value_parser = parse_user)]
     pub users: Vec<(String, String)>,
+    /// The klutch-bind backend's port (default: chosen by the OS, then kept in --state-dir).
+    #[arg(long, value_name = "PORT")]
+    pub bind_port: Option<u16>,
+    /// Log users in to the klutch-bind backend at this OIDC issuer (Dex, Keycloak, …)
+    /// instead of the built-in development issuer. Register the redirect URI
+    /// http://127.0.0.1:<bind port>/callback there (fix the port with --bind-port).
+    #[arg(long, value_name = "URL", help_heading = "External OIDC issuer")]
+    pub oidc_issuer: Option<String>,
+    /// The backend's client id at --oidc-issuer.
+    #[arg(
+        long,
+        value_name = "ID",
+        default_value = "klutch-bind",
+        help_heading = "External OIDC issuer"
+    )]
+    pub oidc_client_id: String,
+    /// The backend's client secret at --oidc-issuer (better from the environment than on
+    /// the command line; none for a public client).
+    #[arg(
+        long,
+        value_name = "SECRET",
+        env = "KLUTCH_BIND_OIDC_CLIENT_SECRET",
+        hide_env_values = true,
+        requires = "oidc_issuer",
+        help_heading = "External OIDC issuer"
+    )]
+    pub oidc_client_secret: Option<String>,
+    /// A CA certificate (PEM file) to trust for an https --oidc-issuer, besides the
+    /// system's roots.
+    #[arg(
+        long,
+        value_name = "PATH",
+        requires = "oidc_issuer",
+        help_heading = "External OIDC issuer"
+    )]
+    pub oidc_ca: Option<PathBuf>,
+    /// Another audience whose ID tokens the headless `POST /bind/token` accepts (repeatable;
+    /// default: `klutch-tui`, the client id of our own CLI).
+    #[arg(
+        long = "oidc-audience",
+        value_name = "CLIENT_ID",
+        requires = "oidc_issuer",
+        help_heading = "External OIDC issuer"
+    )]
+    pub oidc_audiences: Vec<String>,
 }
 
 /// `NAME:PASSWORD` (the password may contain ':').

@@ -42,7 +42,7 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
                 .unwrap_or_else(|| klutch_tui::config::Paths::discover().state_dir);
             let _guard = klutch_tui::logging::init(&log_dir)?;
             let rt = tokio::runtime::Runtime::new()?;
-            rt.block_on(sandbox_cmd::run(args))?;
+            rt.block_on(sandbox_cmd::run(*args))?;
             Ok(ExitCode::SUCCESS)
         }
         None => {

@@ -5,12 +5,16 @@ use anyhow::Context;
 use std::io::Write;
 
 /// The sandbox's config from the command line, with default paths in the state directory.
-pub fn config(args: &SandboxArgs) -> sandbox::SandboxConfig {
+pub fn config(args: &SandboxArgs) -> anyhow::Result<sandbox::SandboxConfig> {
+    let bind_issuer = match &args.oidc_issuer {
+        None => None,
+        Some(url) => Some(external_issuer(url, args)?),
+    };
     let base = args
         .state_dir
         .clone()
         .unwrap_or_else(|| klutch_tui::config::Paths::discover().state_dir);
-    sandbox::SandboxConfig {
+    Ok(sandbox::SandboxConfig {
         listen: args.listen,
         kubeconfig_out: args
             .kubeconfig_out
@@ -24,12 +28,47 @@ pub fn config(args: &SandboxArgs) -> sandbox::SandboxConfig {
         users: args.users.clone(),
         provision_delay: args.provision_delay,
         fail_rate: args.fail_rate,
+        bind_port: args.bind_port.unwrap_or(0),
+        bind_issuer,
         ..Default::default()
-    }
+    })
+}
+
+/// The backend's client at an external issuer, from `--oidc-*`.
+fn external_issuer(
+    url: &str,
+    args: &SandboxArgs,
+) -> anyhow::Result<sandbox::backend::OidcClientConfig> {
+    let parsed = url::Url::parse(url).with_context(|| {
+        format!("--oidc-issuer {url:?} is not a URL (example: https://dex.example.com/dex)")
+    })?;
+    anyhow::ensure!(
+        matches!(parsed.scheme(), "http" | "https"),
+        "--oidc-issuer {url:?} must be an http or https URL"
+    );
+    let ca_pem = match &args.oidc_ca {
+        None => None,
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the --oidc-ca file {}", path.display()))?,
+        ),
+    };
+    let extra_audiences = if args.oidc_audiences.is_empty() {
+        vec![sandbox::CLI_CLIENT_ID.to_owned()]
+    } else {
+        args.oidc_audiences.clone()
+    };
+    Ok(sandbox::backend::OidcClientConfig {
+        issuer_url: url.to_owned(),
+        client_id: args.oidc_client_id.clone(),
+        client_secret: args.oidc_client_secret.clone(),
+        extra_audiences,
+        ca_pem,
+    })
 }
 
 pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
-    let cfg = config(&args);
+    let cfg = config(&args)?;
     let info_out = cfg.info_out.clone();
     let sb = sandbox::start(cfg)
         .await

@@ -41,11 +41,19 @@ fn help_completions_and_usage_errors() {
 
 /// Start `klutch-tui sandbox` on a state dir and wait for `sandbox ready`.
 fn start_sandbox(dir: &Path) -> Child {
+    start_sandbox_with(dir, &[])
+}
+
+/// [`start_sandbox`] with more options; the info file is `<dir>/info.json`.
+fn start_sandbox_with(dir: &Path, args: &[&str]) -> Child {
     let mut child = bin()
         .args(["sandbox", "--state-dir"])
         .arg(dir)
         .arg("--kubeconfig-out")
         .arg(dir.join("kubeconfig"))
+        .arg("--info-out")
+        .arg(dir.join("info.json"))
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -193,4 +201,87 @@ fn persistence_survives_sigkill_and_the_state_dir_is_locked() {
     Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     let status = again.wait().unwrap();
     assert!(status.success(), "{status:?}");
+}
+
+fn info(dir: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(dir.join("info.json")).unwrap()).unwrap()
+}
+
+/// `--oidc-issuer`: the bind backend trusts another issuer (here: a second sandbox's) and
+/// no development issuer of its own is started.
+#[test]
+fn the_bind_backend_can_use_an_external_issuer() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (issuer_dir, dir) = (tmp.path().join("issuer"), tmp.path().join("sb"));
+    let mut issuer_sb = start_sandbox(&issuer_dir);
+    let issuer = info(&issuer_dir)["oidcIssuer"].as_str().unwrap().to_owned();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+        .to_string();
+    let mut sb = start_sandbox_with(&dir, &["--oidc-issuer", &issuer, "--bind-port", &port]);
+    let own = info(&dir);
+    assert_eq!(own["oidcIssuer"], issuer.as_str(), "{own}");
+    assert_eq!(own["bindUrl"], format!("http://127.0.0.1:{port}").as_str());
+    assert!(
+        own["username"].is_null() && own["password"].is_null(),
+        "{own}"
+    );
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let http = reqwest::Client::new();
+    let (status, body) = rt.block_on(async {
+        let token: serde_json::Value = http
+            .post(format!("{issuer}/token"))
+            .form(&[
+                ("grant_type", "password"),
+                ("client_id", "klutch-tui"),
+                ("username", "developer"),
+                ("password", "developer"),
+                ("scope", "openid"),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let response = http
+            .post(format!("http://127.0.0.1:{port}/bind/token"))
+            .bearer_auth(token["id_token"].as_str().unwrap())
+            .json(&serde_json::json!({"clusterID": "c1", "resources": [
+                {"group": "anynines.com", "resource": "postgresqlinstances"}]}))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json::<serde_json::Value>().await.unwrap())
+    });
+    assert_eq!(status, 200, "{body}");
+    assert!(body["kubeconfig"].is_string(), "{body}");
+    for child in [&mut sb, &mut issuer_sb] {
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+
+    // Bad values are refused before anything starts.
+    let out = bin()
+        .args(["sandbox", "--oidc-issuer", "dex.example.com"])
+        .arg("--state-dir")
+        .arg(tmp.path().join("bad"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--oidc-issuer \"dex.example.com\" is not a URL"),
+        "{err}"
+    );
+    let out = bin()
+        .args(["sandbox", "--oidc-client-secret", "s"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
 }
