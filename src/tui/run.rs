@@ -101,6 +101,16 @@ async fn run(options: Options, paths: Paths, started: Instant) -> Result<(), Coc
     )
     .await?;
     let store = Store::new();
+    if let Some(sb) = &embedded {
+        // Where to point kubectl while the cockpit runs (the file goes when it stops).
+        let text = format!(
+            "sandbox kubeconfig: {} (contexts {}, {})",
+            sb.kubeconfig(),
+            sandbox::APP_CONTEXT,
+            sandbox::CONTROL_PLANE_CONTEXT
+        );
+        store.update(|d| d.post(Level::Info, text));
+    }
     if !settings.problems.is_empty() {
         let text = settings.problems.join("; ");
         store.update(|d| d.post(Level::Error, text));

@@ -98,18 +98,23 @@ fn columns(view: Category) -> Vec<Column> {
 }
 
 /// Resolve widths for a pane of `inner` columns (after the 2-column indent).
+/// The width a flexible column (a name) keeps before fixed columns give way.
+const MIN_FLEX: u16 = 16;
+/// The narrowest a fixed column becomes.
+const MIN_FIXED: u16 = 3;
+
 fn widths(cols: &[Column], inner: u16) -> Vec<(usize, u16)> {
     let shown: Vec<usize> = (0..cols.len())
         .filter(|&i| inner >= cols[i].min_pane)
         .collect();
     let gaps = shown.len().saturating_sub(1) as u16;
-    let fixed: u16 = shown
+    let mut fixed: Vec<(usize, u16)> = shown
         .iter()
-        .map(|&i| match cols[i].width {
-            Width::Fixed(w) => w,
-            Width::Flex(_) => 0,
+        .filter_map(|&i| match cols[i].width {
+            Width::Fixed(w) => Some((i, w)),
+            Width::Flex(_) => None,
         })
-        .sum();
+        .collect();
     let weights: u16 = shown
         .iter()
         .map(|&i| match cols[i].width {
@@ -117,24 +122,43 @@ fn widths(cols: &[Column], inner: u16) -> Vec<(usize, u16)> {
             Width::Fixed(_) => 0,
         })
         .sum();
-    let flex_total = inner.saturating_sub(fixed + gaps);
-    let mut given = 0;
     let flex_count = shown
         .iter()
         .filter(|&&i| matches!(cols[i].width, Width::Flex(_)))
-        .count();
+        .count() as u16;
+    // In a narrow pane (a detail open beside the list) the fixed columns give way, widest
+    // first, down to their titles, so that the names keep a readable width.
+    let want = fixed.iter().map(|(_, w)| w).sum::<u16>() + gaps + MIN_FLEX * flex_count;
+    let mut short = want.saturating_sub(inner);
+    while short > 0 {
+        let Some(widest) = fixed
+            .iter_mut()
+            .filter(|(i, w)| *w > (cols[*i].title.len() as u16).max(MIN_FIXED))
+            .max_by_key(|(_, w)| *w)
+        else {
+            break;
+        };
+        widest.1 -= 1;
+        short -= 1;
+    }
+    let fixed_total: u16 = fixed.iter().map(|(_, w)| w).sum();
+    let flex_total = inner.saturating_sub(fixed_total + gaps);
+    let mut given = 0;
     let mut seen = 0;
     shown
         .iter()
         .map(|&i| {
             let w = match cols[i].width {
-                Width::Fixed(w) => w,
+                Width::Fixed(_) => fixed.iter().find(|(f, _)| *f == i).map_or(0, |(_, w)| *w),
                 Width::Flex(weight) => {
                     seen += 1;
                     let w = if seen == flex_count {
                         flex_total - given
+                    } else if matches!(cols[i].col, Col::Name) {
+                        // Names first: the other flexible columns share what is left.
+                        (flex_total * weight / weights.max(1)).max(MIN_FLEX.min(flex_total))
                     } else {
-                        flex_total * weight / weights.max(1)
+                        (flex_total * weight / weights.max(1)).min(flex_total - given)
                     };
                     given += w;
                     w
@@ -293,5 +317,55 @@ pub fn draw(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn titled(view: Category, inner: u16) -> Vec<(&'static str, u16)> {
+        let cols = columns(view);
+        widths(&cols, inner)
+            .into_iter()
+            .map(|(i, w)| (cols[i].title, w))
+            .collect()
+    }
+
+    #[test]
+    fn columns_fill_the_pane_and_names_stay_readable_when_it_is_narrow() {
+        for view in [
+            Category::Claim,
+            Category::Template,
+            Category::ExportRequest,
+            Category::Export,
+            Category::ClusterBinding,
+            Category::Binding,
+        ] {
+            for inner in [40u16, 50, 60, 76, 100, 156] {
+                let shown = titled(view, inner);
+                let gaps = shown.len() as u16 - 1;
+                let total: u16 = shown.iter().map(|(_, w)| w).sum::<u16>() + gaps;
+                assert_eq!(total, inner, "{view:?} at {inner}: {shown:?}");
+                let name = shown.iter().find(|(t, _)| *t == "NAME").map(|(_, w)| *w);
+                assert!(
+                    name.is_some_and(|w| w >= MIN_FLEX),
+                    "{view:?} at {inner}: {shown:?}"
+                );
+            }
+        }
+        // Wide enough: every fixed column keeps its width.
+        let wide = titled(Category::Claim, 156);
+        assert!(
+            wide.contains(&("KIND", 20)) && wide.contains(&("STATUS", 18)),
+            "{wide:?}"
+        );
+        // Beside a detail pane the widest fixed columns give way first.
+        let narrow = titled(Category::Claim, 50);
+        assert_eq!(
+            narrow.iter().map(|(t, _)| *t).collect::<Vec<_>>(),
+            ["KIND", "NAME", "CL", "STATUS", "AGE"]
+        );
+        assert!(narrow.contains(&("NAME", 16)), "{narrow:?}");
     }
 }
