@@ -43,7 +43,7 @@ async fn bad_input_gets_clear_status_errors() {
     let e = api_err(raw(&c, "POST", cms, "application/json", b"{not json".to_vec()).await);
     assert_eq!((e.code, e.reason.as_str()), (400, "BadRequest"));
     assert!(
-        e.message.contains("not valid JSON") && e.message.contains("line 1"),
+        e.message.contains("not valid JSON") && e.message.contains("at line 1 column 2"),
         "{}",
         e.message
     );

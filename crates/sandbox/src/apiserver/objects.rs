@@ -51,13 +51,9 @@ fn kind_of(v: &Value) -> &'static str {
 }
 
 pub fn parse_json(body: &[u8]) -> ApiResult<Value> {
-    serde_json::from_slice(body).map_err(|e| {
-        ApiError::bad_request(format!(
-            "the request body is not valid JSON: {e} (line {}, column {})",
-            e.line(),
-            e.column()
-        ))
-    })
+    // serde_json's message ends with "at line L column C" already.
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("the request body is not valid JSON: {e}")))
 }
 
 pub fn parse_yaml(body: &[u8]) -> ApiResult<Value> {
