@@ -25,8 +25,9 @@ pub enum StateError {
     Tls(#[from] crate::tls::TlsError),
 }
 
-/// What a sandbox needs to come back as it was.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// What a sandbox needs to come back as it was. Its `Debug` shows the ports only: the rest
+/// are keys and tokens, never to be logged.
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Secrets {
     pub ca_cert: String,
@@ -51,6 +52,17 @@ pub struct Secrets {
     /// The bind backend's cookie key (64 bytes); empty until first generated.
     #[serde(default, with = "b64")]
     pub cookie_key: Vec<u8>,
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Secrets")
+            .field("app_port", &self.app_port)
+            .field("cp_port", &self.cp_port)
+            .field("bind_port", &self.bind_port)
+            .field("oidc_port", &self.oidc_port)
+            .finish_non_exhaustive()
+    }
 }
 
 mod b64 {
