@@ -124,6 +124,8 @@ pub enum Exit {
     Signal,
     /// The terminal's event stream ended.
     TerminalClosed,
+    /// A task panicked (the terminal is already restored; the log has the panic).
+    Panicked,
 }
 
 fn draw(term: &mut Term, cockpit: &Cockpit) -> std::io::Result<()> {
@@ -190,6 +192,7 @@ pub async fn run(
                     draw_at = Some(tokio::time::Instant::now());
                 }
             }
+            () = super::terminal::panicked() => return Ok(Exit::Panicked),
             _ = sigterm.recv() => return Ok(Exit::Signal),
             _ = tokio::signal::ctrl_c() => return Ok(Exit::Signal),
         }

@@ -46,6 +46,9 @@ pub enum CockpitError {
     /// The embedded sandbox could not start.
     #[error("the sandbox could not start: {0}")]
     Sandbox(String),
+    /// A task panicked; the cockpit stopped rather than draw on a restored terminal.
+    #[error("klutch-tui stopped after an internal error (a panic); the log file has the details")]
+    Panicked,
 }
 
 /// Run the cockpit until the user quits. Logs go to the state directory.
@@ -137,7 +140,11 @@ async fn run(options: Options, paths: Paths, started: Instant) -> Result<(), Coc
         sb.stop().await;
     }
     tracing::info!(?exit, "cockpit stopped");
-    exit.map(|_| ()).map_err(CockpitError::Terminal)
+    match exit {
+        Ok(app::Exit::Panicked) => Err(CockpitError::Panicked),
+        Ok(_) => Ok(()),
+        Err(e) => Err(CockpitError::Terminal(e)),
+    }
 }
 
 /// The sandbox started in this process by `--sandbox`; its kubeconfig lives in a directory

@@ -1,6 +1,6 @@
 //! The terminal: raw mode, alternate screen and mouse capture on entry; restored on drop,
-//! on panic (a hook runs before the default one prints) and therefore on Ctrl-C, q and
-//! SIGTERM, which all end the main loop normally.
+//! on panic (a hook runs before the default one prints, and a panic in any task ends the
+//! main loop) and therefore on Ctrl-C, q and SIGTERM, which all end the main loop normally.
 
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::execute;
@@ -25,6 +25,28 @@ pub fn restore() {
     );
 }
 
+/// Told when any thread panics: a panic in a background task (a watcher, the embedded
+/// sandbox) restores the terminal too, so the cockpit must stop drawing and end.
+static PANICKED: tokio::sync::Notify = tokio::sync::Notify::const_new();
+
+/// Resolves once a panic has happened anywhere in the process (after
+/// [`install_panic_hook`]).
+pub async fn panicked() {
+    PANICKED.notified().await;
+}
+
+/// Make every panic log itself, restore the terminal before its message is printed, and
+/// wake [`panicked`].
+pub fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        tracing::error!(panic = %info, "panic");
+        restore();
+        previous(info);
+        PANICKED.notify_one();
+    }));
+}
+
 /// Holds the terminal in cockpit mode; restores it when dropped.
 pub struct TerminalGuard {
     /// The terminal to draw on.
@@ -35,11 +57,7 @@ impl TerminalGuard {
     /// Enter raw mode, the alternate screen and mouse capture, and make panics restore the
     /// terminal before their message is printed.
     pub fn enter() -> io::Result<TerminalGuard> {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            restore();
-            previous(info);
-        }));
+        install_panic_hook();
         enable_raw_mode()?;
         let mut stdout = io::stdout();
         if let Err(e) = execute!(stdout, EnterAlternateScreen, EnableMouseCapture) {
@@ -56,5 +74,20 @@ impl TerminalGuard {
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
         restore();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panic_in_a_background_task_wakes_the_main_loop() {
+        install_panic_hook();
+        let task = tokio::spawn(async { panic!("a watcher broke") });
+        assert!(task.await.is_err_and(|e| e.is_panic()));
+        tokio::time::timeout(std::time::Duration::from_secs(5), panicked())
+            .await
+            .expect("the main loop is told");
     }
 }
