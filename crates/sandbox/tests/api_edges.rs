@@ -288,3 +288,82 @@ async fn crd_scale_subresource_and_tables() {
     let api: Api<DynamicObject> = Api::namespaced_with(c, "default", &ar);
     assert_eq!(api.get("w").await.unwrap().data["spec"]["size"], 5);
 }
+
+/// A CRD served in two versions (no conversion webhook: the same fields): objects stored in
+/// one come back in the version asked for, in GET and LIST, with or without selectors.
+#[tokio::test(flavor = "multi_thread")]
+async fn objects_come_back_in_the_version_asked_for() {
+    let env = Env::start().await;
+    let c = env.app().await;
+    let version = |name: &str, storage: bool| {
+        json!({"name": name, "served": true, "storage": storage,
+               "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}})
+    };
+    let crd = json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "metadata": {"name": "gizmos.example.com"},
+        "spec": {"group": "example.com", "scope": "Namespaced",
+                 "names": {"kind": "Gizmo", "plural": "gizmos"},
+                 "versions": [version("v1", true), version("v1beta1", false)]}});
+    raw(
+        &c,
+        "POST",
+        "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+        "application/json",
+        crd.to_string().into_bytes(),
+    )
+    .await
+    .unwrap();
+    env.ok(&[
+        "wait",
+        "--for=condition=Established",
+        "crd/gizmos.example.com",
+        "--timeout=10s",
+    ])
+    .await;
+    for (name, v) in [("a", "v1"), ("b", "v1beta1")] {
+        let gizmo = json!({"apiVersion": format!("example.com/{v}"), "kind": "Gizmo",
+            "metadata": {"name": name, "labels": {"made-as": v}}, "spec": {"size": 1}});
+        raw(
+            &c,
+            "POST",
+            &format!("/apis/example.com/{v}/namespaces/default/gizmos"),
+            "application/json",
+            gizmo.to_string().into_bytes(),
+        )
+        .await
+        .unwrap();
+    }
+    for v in ["v1", "v1beta1"] {
+        let want = format!("example.com/{v}");
+        for query in ["", "?labelSelector=made-as"] {
+            let list = raw(
+                &c,
+                "GET",
+                &format!("/apis/example.com/{v}/namespaces/default/gizmos{query}"),
+                "application/json",
+                Vec::new(),
+            )
+            .await
+            .unwrap();
+            assert_eq!(list["apiVersion"], want.as_str(), "{list}");
+            let items = list["items"].as_array().unwrap();
+            assert_eq!(items.len(), 2, "{list}");
+            for item in items {
+                assert_eq!(item["apiVersion"], want.as_str(), "{item}");
+            }
+        }
+        for name in ["a", "b"] {
+            let one = raw(
+                &c,
+                "GET",
+                &format!("/apis/example.com/{v}/namespaces/default/gizmos/{name}"),
+                "application/json",
+                Vec::new(),
+            )
+            .await
+            .unwrap();
+            assert_eq!(one["apiVersion"], want.as_str(), "{one}");
+        }
+    }
+    env.sb.shutdown().await;
+}

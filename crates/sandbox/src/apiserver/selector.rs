@@ -126,6 +126,11 @@ impl LabelSelector {
         Ok(Self(reqs))
     }
 
+    /// Selects everything.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     pub fn matches(&self, labels: &Value) -> bool {
         self.0.iter().all(|r| {
             let v = labels.get(&r.key).and_then(Value::as_str);
@@ -236,6 +241,11 @@ impl FieldSelector {
             out.push((key.to_string(), eq, val.trim().to_string()));
         }
         Ok(Self(out))
+    }
+
+    /// Selects everything.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 
     pub fn matches(&self, obj: &Value) -> bool {
