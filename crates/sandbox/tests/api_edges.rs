@@ -367,3 +367,73 @@ async fn objects_come_back_in_the_version_asked_for() {
     }
     env.sb.shutdown().await;
 }
+
+/// Pages follow `continue` across namespace boundaries, with and without selectors, and say
+/// how many objects remain.
+#[tokio::test(flavor = "multi_thread")]
+async fn pages_cover_every_object_once_with_and_without_selectors() {
+    use k8s_openapi::api::core::v1::Namespace;
+    use kube::api::ListParams;
+    let env = Env::start().await;
+    let c = env.app().await;
+    let mut made = Vec::new();
+    for (ns, count) in [("page-a", 3), ("page-b", 4), ("page-c", 2)] {
+        Api::<Namespace>::all(c.clone())
+            .create(
+                &PostParams::default(),
+                &serde_json::from_value(json!({"metadata": {"name": ns}})).unwrap(),
+            )
+            .await
+            .unwrap();
+        for i in 0..count {
+            let tier = if i % 2 == 0 { "even" } else { "odd" };
+            let cm: ConfigMap = serde_json::from_value(json!({"metadata": {
+                "name": format!("cm-{i}"), "labels": {"suite": "paging", "tier": tier}}}))
+            .unwrap();
+            Api::<ConfigMap>::namespaced(c.clone(), ns)
+                .create(&PostParams::default(), &cm)
+                .await
+                .unwrap();
+            made.push((ns.to_owned(), format!("cm-{i}"), tier));
+        }
+    }
+    let pages = |api: Api<ConfigMap>, selector: &'static str, limit: u32| async move {
+        let mut lp = ListParams::default().labels(selector).limit(limit);
+        let mut names = Vec::new();
+        let mut remaining = Vec::new();
+        loop {
+            let page = api.list(&lp).await.unwrap();
+            assert!(page.items.len() <= limit as usize);
+            names.extend(page.items.iter().map(|cm| {
+                (
+                    cm.metadata.namespace.clone().unwrap(),
+                    cm.metadata.name.clone().unwrap(),
+                )
+            }));
+            remaining.push(page.metadata.remaining_item_count);
+            match page.metadata.continue_ {
+                Some(token) if !token.is_empty() => lp = lp.continue_token(&token),
+                _ => break,
+            }
+        }
+        (names, remaining)
+    };
+    let want = |tier: Option<&str>, ns: Option<&str>| -> Vec<(String, String)> {
+        made.iter()
+            .filter(|(n, _, t)| tier.is_none_or(|w| w == *t) && ns.is_none_or(|w| w == n))
+            .map(|(n, name, _)| (n.clone(), name.clone()))
+            .collect()
+    };
+    // All namespaces, three at a time: 9 objects in pages of 3, 3, 3.
+    let (names, remaining) = pages(Api::all(c.clone()), "suite=paging", 3).await;
+    assert_eq!(names, want(None, None));
+    assert_eq!(remaining, [Some(6), Some(3), None]);
+    // A selector that skips objects, across the namespace boundaries.
+    let (names, remaining) = pages(Api::all(c.clone()), "suite=paging,tier=even", 2).await;
+    assert_eq!(names, want(Some("even"), None));
+    assert_eq!(remaining, [Some(3), Some(1), None]);
+    // One namespace: the pages stop at its end.
+    let (names, _) = pages(Api::namespaced(c.clone(), "page-b"), "suite=paging", 3).await;
+    assert_eq!(names, want(None, Some("page-b")));
+    env.sb.shutdown().await;
+}

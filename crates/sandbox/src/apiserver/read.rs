@@ -156,36 +156,32 @@ pub fn list(server: &ApiServer, ctx: &Ctx) -> ApiResult<Reply> {
         .as_deref()
         .map(decode_continue)
         .transpose()?;
-    let (items, rv) = server.store.list(&ctx.gr(), ctx.path.namespace.as_deref());
+    // One pass under the store's read lock, from the continue key on: the page's objects
+    // are kept, the rest only counted (without a selector, without looking at them).
+    let limit = ctx.query.limit;
     let mut selected: Vec<Arc<Stored>> = Vec::new();
     let mut next = None;
     let mut remaining = 0usize;
-    for s in items {
-        if let Some(start) = &start {
-            let k = ObjKey::new(
-                s.value["metadata"]["namespace"].as_str().unwrap_or(""),
-                s.value["metadata"]["name"].as_str().unwrap_or(""),
-            );
-            if &k <= start {
-                continue;
+    let rv = server.store.scan(
+        &ctx.gr(),
+        ctx.path.namespace.as_deref(),
+        start.as_ref(),
+        |key, s| {
+            if !filter.matches(&s.value) {
+                return;
             }
-        }
-        if !filter.matches(&s.value) {
-            continue;
-        }
-        if ctx.query.limit.is_some_and(|l| selected.len() >= l) {
-            if next.is_none()
-                && let Some(last) = selected.last()
-            {
-                next = Some(ObjKey::new(
-                    last.value["metadata"]["namespace"].as_str().unwrap_or(""),
-                    last.value["metadata"]["name"].as_str().unwrap_or(""),
-                ));
+            if limit.is_some_and(|l| selected.len() >= l) {
+                remaining += 1;
+            } else {
+                if limit.is_some_and(|l| selected.len() + 1 == l) {
+                    next = Some(key.clone());
+                }
+                selected.push(s.clone());
             }
-            remaining += 1;
-            continue;
-        }
-        selected.push(s);
+        },
+    );
+    if remaining == 0 {
+        next = None;
     }
     let continue_ = next.map(|k| encode_continue(rv, &k));
     match ctx.wanted {

@@ -269,6 +269,34 @@ impl Store {
         (items, inner.rv)
     }
 
+    /// Visit the objects of `gr` (in `namespace`, if given) that sort after `after`, in
+    /// order, under the read lock; the store's resourceVersion. `visit` should be quick:
+    /// writers wait meanwhile.
+    pub fn scan(
+        &self,
+        gr: &GroupResource,
+        namespace: Option<&str>,
+        after: Option<&ObjKey>,
+        mut visit: impl FnMut(&ObjKey, &Arc<Stored>),
+    ) -> u64 {
+        use std::ops::Bound;
+        let inner = self.inner.read();
+        if let Some(map) = inner.data.get(gr) {
+            let first = ObjKey::new(namespace.unwrap_or(""), "");
+            let lower = match after {
+                Some(a) if *a >= first => Bound::Excluded(a.clone()),
+                _ => Bound::Included(first),
+            };
+            for (key, stored) in map.range((lower, Bound::Unbounded)) {
+                if namespace.is_some_and(|ns| key.namespace != ns) {
+                    break;
+                }
+                visit(key, stored);
+            }
+        }
+        inner.rv
+    }
+
     /// Every type that has objects in a namespace.
     pub fn types_in_namespace(&self, namespace: &str) -> Vec<GroupResource> {
         let inner = self.inner.read();
