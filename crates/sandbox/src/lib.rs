@@ -400,8 +400,9 @@ impl Sandbox {
         self.backend.shutdown().await;
         self.oidc_stop.cancel();
         self.provider.shutdown().await;
-        self.app.shutdown.cancel();
-        self.control_plane.shutdown.cancel();
+        // Wait for every connection, watch and controller of both servers: when this
+        // returns, their stores are closed and a sandbox may start on the same state.
+        tokio::join!(self.app.stop(), self.control_plane.stop());
         for t in self.tasks {
             let _ = t.await;
         }

@@ -28,7 +28,8 @@ fn key_of(v: &Value) -> ObjKey {
 
 pub fn spawn(server: Arc<ApiServer>) {
     let mut rx = server.store.subscribe();
-    tokio::spawn(async move {
+    let tasks = server.tasks.clone();
+    tasks.spawn(async move {
         resync(&server);
         loop {
             tokio::select! {

@@ -9,13 +9,14 @@ use futures::FutureExt;
 use http::{HeaderValue, Request, Response, StatusCode, header};
 use http_body_util::{BodyExt, Full, combinators::BoxBody};
 use hyper::body::Incoming as Body;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::TokioIo;
 use hyper_util::server::conn::auto;
 use std::convert::Infallible;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
+use tokio_util::task::TaskTracker;
 
 /// Largest accepted request body (the apiserver's limit).
 pub const MAX_BODY: usize = 3 * 1024 * 1024;
@@ -179,6 +180,21 @@ async fn read_body(mut body: Body) -> Result<Bytes, ApiError> {
 }
 
 /// Accept TLS connections on `listener` until the server shuts down.
+/// Runs hyper's HTTP/2 stream tasks on the server's [`TaskTracker`], so that stopping waits
+/// for them too.
+#[derive(Clone)]
+struct TrackedExecutor(TaskTracker);
+
+impl<F> hyper::rt::Executor<F> for TrackedExecutor
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    fn execute(&self, future: F) {
+        self.0.spawn(future);
+    }
+}
+
 pub async fn serve(server: Arc<ApiServer>, listener: TcpListener, tls: Arc<rustls::ServerConfig>) {
     let acceptor = TlsAcceptor::from(tls);
     loop {
@@ -189,14 +205,16 @@ pub async fn serve(server: Arc<ApiServer>, listener: TcpListener, tls: Arc<rustl
         let Ok((tcp, _)) = accepted else { continue };
         let _ = tcp.set_nodelay(true);
         let acceptor = acceptor.clone();
+        let tasks = server.tasks.clone();
         let server = server.clone();
-        tokio::spawn(async move {
+        tasks.spawn(async move {
             let Ok(stream) = acceptor.accept(tcp).await else {
                 return;
             };
             let shutdown = server.shutdown.clone();
+            let executor = TrackedExecutor(server.tasks.clone());
             let svc = hyper::service::service_fn(move |req| handle(server.clone(), req));
-            let builder = auto::Builder::new(TokioExecutor::new());
+            let builder = auto::Builder::new(executor);
             let conn = builder.serve_connection(TokioIo::new(stream), svc);
             tokio::select! {
                 _ = conn => {}

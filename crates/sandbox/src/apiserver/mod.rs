@@ -40,6 +40,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use store::{ObjKey, Store, Write};
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 pub use http::serve;
 
@@ -78,6 +79,10 @@ pub struct ApiServer {
     pub auth: Authenticator,
     pub ca_pem: String,
     pub shutdown: CancellationToken,
+    /// Every task that holds this server (connections, their HTTP/2 streams, watches,
+    /// controllers): [`ApiServer::stop`] waits for them, so that the store (and the
+    /// database's file lock) is released when it returns.
+    pub tasks: TaskTracker,
 }
 
 const BOOT_NAMESPACES: &[&str] = &["default", "kube-system", "kube-public", "kube-node-lease"];
@@ -99,6 +104,7 @@ impl ApiServer {
             auth: Authenticator::new(config.tokens, config.token_key),
             ca_pem: config.ca_pem,
             shutdown: CancellationToken::new(),
+            tasks: TaskTracker::new(),
         });
         crd::register_stored(&server);
         server.bootstrap()?;
@@ -170,5 +176,13 @@ impl ApiServer {
     /// cleanup, ServiceAccount token secrets). They stop with `shutdown`.
     pub fn spawn_controllers(self: &Arc<Self>) {
         controllers::spawn(self.clone());
+    }
+
+    /// Stop serving: cancel every connection, watch and controller and wait until they
+    /// have ended. (The accept loop of [`serve`] ends with them.)
+    pub async fn stop(&self) {
+        self.shutdown.cancel();
+        self.tasks.close();
+        self.tasks.wait().await;
     }
 }

@@ -152,7 +152,7 @@ pub fn watch(server: &Arc<ApiServer>, ctx: Ctx) -> ApiResult<Reply> {
         }
     };
     let shutdown = server.shutdown.clone();
-    tokio::spawn(async move {
+    server.tasks.spawn(async move {
         let mut w = Watcher {
             ctx,
             filter,
