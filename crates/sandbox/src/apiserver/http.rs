@@ -179,7 +179,6 @@ async fn read_body(mut body: Body) -> Result<Bytes, ApiError> {
     Ok(buf.freeze())
 }
 
-/// Accept TLS connections on `listener` until the server shuts down.
 /// Runs hyper's HTTP/2 stream tasks on the server's [`TaskTracker`], so that stopping waits
 /// for them too.
 #[derive(Clone)]
@@ -195,6 +194,7 @@ where
     }
 }
 
+/// Accept TLS connections on `listener` until the server shuts down.
 pub async fn serve(server: Arc<ApiServer>, listener: TcpListener, tls: Arc<rustls::ServerConfig>) {
     let acceptor = TlsAcceptor::from(tls);
     loop {

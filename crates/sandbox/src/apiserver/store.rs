@@ -254,19 +254,9 @@ impl Store {
 
     /// Objects of a type (in one namespace, or all), sorted, with the list's resourceVersion.
     pub fn list(&self, gr: &GroupResource, namespace: Option<&str>) -> (Vec<Arc<Stored>>, u64) {
-        let inner = self.inner.read();
-        let items = match inner.data.get(gr) {
-            None => Vec::new(),
-            Some(map) => match namespace {
-                Some(ns) => map
-                    .range(ObjKey::new(ns, "")..)
-                    .take_while(|(k, _)| k.namespace == ns)
-                    .map(|(_, v)| v.clone())
-                    .collect(),
-                None => map.values().cloned().collect(),
-            },
-        };
-        (items, inner.rv)
+        let mut items = Vec::new();
+        let rv = self.scan(gr, namespace, None, |_, s| items.push(s.clone()));
+        (items, rv)
     }
 
     /// Visit the objects of `gr` (in `namespace`, if given) that sort after `after`, in
