@@ -178,14 +178,15 @@ async fn wrong_password_and_unusable_requests_are_refused() {
     env.sb.shutdown().await;
 }
 
-fn with_state(url: &Url, state: &str) -> Url {
+/// `url` with its query parameter `name` set to `value` (the others as they are).
+fn with_param(url: &Url, name: &str, value: &str) -> Url {
     let mut out = url.clone();
     let pairs: Vec<(String, String)> = url
         .query_pairs()
         .into_owned()
         .map(|(k, v)| {
-            if k == "state" {
-                (k, state.to_owned())
+            if k == name {
+                (k, value.to_owned())
             } else {
                 (k, v)
             }
@@ -193,6 +194,10 @@ fn with_state(url: &Url, state: &str) -> Url {
         .collect();
     out.query_pairs_mut().clear().extend_pairs(pairs);
     out
+}
+
+fn with_state(url: &Url, state: &str) -> Url {
+    with_param(url, "state", state)
 }
 
 #[tokio::test]
@@ -261,19 +266,7 @@ async fn bad_state_replayed_callbacks_and_other_browsers_are_refused() {
         (&user, &password),
     )
     .await;
-    let mut replayed = next.clone();
-    let pairs: Vec<(String, String)> = next
-        .query_pairs()
-        .into_owned()
-        .map(|(k, v)| {
-            if k == "code" {
-                (k, code.clone())
-            } else {
-                (k, v)
-            }
-        })
-        .collect();
-    replayed.query_pairs_mut().clear().extend_pairs(pairs);
+    let replayed = with_param(&next, "code", &code);
     let page = browser.get(&replayed).await;
     assert_eq!(page.status, 401, "{page:?}");
     assert!(
