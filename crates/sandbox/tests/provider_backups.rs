@@ -11,8 +11,6 @@ use provider_support::*;
 use serde_json::{Value, json};
 use std::time::Duration;
 
-const PG: &str = "PostgresqlInstance";
-
 /// (status, MR Ready reason: message, MR Synced reason: message) of a backup or restore.
 fn phase(o: &DynamicObject, state: &str) -> (String, String, String) {
     let show = |c: Option<(String, String, String)>| {
@@ -33,17 +31,6 @@ fn p(a: &str, b: &str, c: &str) -> (String, String, String) {
 fn annotation(o: &DynamicObject, key: &str) -> Value {
     let s = &o.metadata.annotations.as_ref().unwrap()[key];
     serde_json::from_str(s).unwrap()
-}
-
-async fn ready_instance(c: &kube::Client, ns: &str, name: &str, plan: &str) {
-    create(
-        c,
-        PG,
-        ns,
-        instance(name, "a9s-postgresql15", plan, "a9s-postgresql"),
-    )
-    .await;
-    wait_for(c, PG, ns, name, "Ready", ready).await;
 }
 
 fn backup(name: &str, instance: &str) -> Value {

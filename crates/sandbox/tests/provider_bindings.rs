@@ -13,7 +13,6 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 const SB: &str = "ServiceBinding";
-const PG: &str = "PostgresqlInstance";
 
 fn mr_synced(o: &DynamicObject) -> String {
     cond(o, true, "Synced")
@@ -276,14 +275,7 @@ async fn a_failed_bind_is_retried_and_a_lost_secret_written_again() {
     let env = start(Duration::ZERO, 0.0).await;
     let c = cp(&env).await;
     namespace(&c, "team-a").await;
-    let inst = instance(
-        "db",
-        "a9s-postgresql15",
-        "postgresql-single-small",
-        "a9s-postgresql",
-    );
-    create(&c, PG, "team-a", inst).await;
-    wait_for(&c, PG, "team-a", "db", "Ready", ready).await;
+    ready_instance(&c, "team-a", "db", "postgresql-single-small").await;
     let rec = Recorder::start(&c, SB, "team-a", "app").await;
     let mut b = referencing(
         "app",

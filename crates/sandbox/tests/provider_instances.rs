@@ -11,8 +11,6 @@ use provider_support::*;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
-const PG: &str = "PostgresqlInstance";
-
 /// What one version of an instance shows: the claim's Ready reason, `status.managed.state`,
 /// and the managed resource's Synced and Ready conditions (reason: message).
 fn phase(o: &kube::api::DynamicObject) -> (String, String, String, String) {
@@ -37,16 +35,7 @@ async fn an_instance_is_provisioned_at_once_without_delay() {
     let env = start(Duration::ZERO, 0.0).await;
     let c = cp(&env).await;
     namespace(&c, "team-a").await;
-    let spec = instance(
-        "orders-db",
-        "a9s-postgresql15",
-        "postgresql-single-small",
-        "a9s-postgresql",
-    );
-    create(&c, PG, "team-a", spec).await;
-    let o = wait_for(&c, PG, "team-a", "orders-db", "Ready", ready)
-        .await
-        .unwrap();
+    let o = ready_instance(&c, "team-a", "orders-db", "postgresql-single-small").await;
     assert_eq!(
         o.metadata.finalizers.as_deref(),
         Some(&["finalizer.apiextensions.crossplane.io".to_string()][..])
@@ -143,16 +132,7 @@ async fn a_plan_change_runs_an_update() {
     let env = start(Duration::ZERO, 0.0).await;
     let c = cp(&env).await;
     namespace(&c, "team-a").await;
-    let spec = instance(
-        "db",
-        "a9s-postgresql15",
-        "postgresql-single-small",
-        "a9s-postgresql",
-    );
-    create(&c, PG, "team-a", spec).await;
-    let before = wait_for(&c, PG, "team-a", "db", "Ready", ready)
-        .await
-        .unwrap();
+    let before = ready_instance(&c, "team-a", "db", "postgresql-single-small").await;
     let rec = Recorder::start(&c, PG, "team-a", "db").await;
     api(&c, PG, "team-a")
         .patch(

@@ -78,6 +78,23 @@ pub fn instance(name: &str, service: &str, plan: &str, composition: &str) -> Val
            "spec": {"service": service, "plan": plan, "compositionRef": {"name": composition}}})
 }
 
+/// The claim kind of most provider tests.
+pub const PG: &str = "PostgresqlInstance";
+
+/// Create a PostgreSQL 15 instance with `plan` and wait until it is Ready; the Ready object.
+pub async fn ready_instance(c: &kube::Client, ns: &str, name: &str, plan: &str) -> DynamicObject {
+    create(
+        c,
+        PG,
+        ns,
+        instance(name, "a9s-postgresql15", plan, "a9s-postgresql"),
+    )
+    .await;
+    wait_for(c, PG, ns, name, "Ready", ready)
+        .await
+        .unwrap_or_else(|| panic!("{PG} {ns}/{name} is gone"))
+}
+
 pub fn referencing(name: &str, field: &str, target: &str, ty: &str, composition: &str) -> Value {
     json!({"metadata": {"name": name},
            "spec": {field: target, "serviceInstanceType": ty, "compositionRef": {"name": composition}}})
