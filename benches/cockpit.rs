@@ -12,7 +12,8 @@ use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::Namespace;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
-use klutch_tui::cluster::{Category, ClusterId, Entry, Store};
+use klutch::objects::ObjectClass;
+use klutch_tui::cluster::{ClusterId, Entry, Store};
 use klutch_tui::tui::app::Cockpit;
 use klutch_tui::tui::keymap::KeyMap;
 use klutch_tui::tui::state::Access;
@@ -78,7 +79,7 @@ fn in_process(n: usize) -> Result<()> {
             let obj: DynamicObject = serde_json::from_value(v)?;
             Ok(Entry::from_object(
                 obj,
-                Category::Claim,
+                ObjectClass::Claim,
                 ClusterId::App,
                 &kind,
                 "anynines.com/v1",
@@ -95,8 +96,11 @@ fn in_process(n: usize) -> Result<()> {
         started.elapsed().as_secs_f64() * 1e3
     );
     let area = Rect::new(0, 0, 160, 48);
+    // The benchmark asks for nothing to be done; effects would wait in this queue.
+    let (services, _effects) = klutch_tui::services::Services::detached();
     let mut cockpit = Cockpit::new(
         store,
+        services,
         Theme::default_theme(),
         KeyMap::default(),
         (160, 48),

@@ -17,7 +17,7 @@ pub struct Cli {
 }
 
 /// Options of the cockpit (the default command).
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Default, Args)]
 pub struct CockpitArgs {
     /// Kubeconfig file(s); several joined with ':' as in KUBECONFIG.
     #[arg(long, global = true, env = "KUBECONFIG", value_name = "PATH")]
@@ -37,19 +37,6 @@ pub struct CockpitArgs {
     /// Show everything, change nothing.
     #[arg(long)]
     pub readonly: bool,
-}
-
-impl From<CockpitArgs> for klutch_tui::tui::Options {
-    fn from(a: CockpitArgs) -> Self {
-        klutch_tui::tui::Options {
-            kubeconfig: a.kubeconfig,
-            app_context: a.app_context,
-            cp_context: a.cp_context,
-            sandbox: a.sandbox,
-            theme: a.theme,
-            readonly: a.readonly,
-        }
-    }
 }
 
 #[derive(Debug, Subcommand)]

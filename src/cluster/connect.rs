@@ -6,6 +6,8 @@ use super::kubeconfig::{self, KubeconfigFailure};
 use super::supervisor::{Task, supervise};
 use super::{ClusterId, Store};
 use kube::Client;
+use std::sync::Arc;
+use tokio::sync::Notify;
 
 /// One cluster to connect.
 pub struct ClusterSpec {
@@ -58,18 +60,56 @@ impl Connections {
 
     /// Record the clusters in the store and start supervising them.
     pub fn start(self, store: &Store) -> ClusterSet {
-        let mut tasks = Vec::new();
+        let mut running = Vec::new();
         for spec in self.specs {
             store.update(|d| {
                 *d.cluster_mut(spec.id) = ClusterState::configured(&spec.context, &spec.server);
             });
-            tasks.push(Task::spawn(supervise(spec.id, spec.client, store.clone())));
+            let retry = Arc::new(Notify::new());
+            let task = Task::spawn(supervise(
+                spec.id,
+                spec.client.clone(),
+                store.clone(),
+                retry.clone(),
+            ));
+            running.push(Running {
+                id: spec.id,
+                client: spec.client,
+                retry,
+                _task: task,
+            });
         }
-        ClusterSet { _tasks: tasks }
+        ClusterSet { running }
     }
+}
+
+struct Running {
+    id: ClusterId,
+    client: Client,
+    retry: Arc<Notify>,
+    _task: Task,
 }
 
 /// The running supervisors; dropping it stops every watcher.
 pub struct ClusterSet {
-    _tasks: Vec<Task>,
+    running: Vec<Running>,
+}
+
+impl ClusterSet {
+    /// The client of a connected cluster (`None`: not configured).
+    pub fn client(&self, id: ClusterId) -> Option<&Client> {
+        self.running.iter().find(|r| r.id == id).map(|r| &r.client)
+    }
+
+    /// Try to reach a cluster now instead of after the backoff. Returns whether it is
+    /// configured.
+    pub fn retry_now(&self, id: ClusterId) -> bool {
+        match self.running.iter().find(|r| r.id == id) {
+            Some(r) => {
+                r.retry.notify_one();
+                true
+            }
+            None => false,
+        }
+    }
 }

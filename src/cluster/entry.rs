@@ -2,8 +2,11 @@
 //! object arrives (status, columns, search text), plus its compact JSON for the detail pane.
 //! Keeping JSON text instead of a `serde_json::Value` tree keeps 10,000 claims small.
 
-use super::{Category, ClusterId, summary};
+use super::ClusterId;
 use jiff::Timestamp;
+use klutch::objects::ObjectClass;
+use klutch::status::{self as reading, Facts};
+pub use klutch::status::{Condition, Status, StatusKind};
 use kube::api::DynamicObject;
 use std::collections::BTreeMap;
 
@@ -20,64 +23,21 @@ pub struct RowKey {
     pub cluster: ClusterId,
 }
 
-/// How an object is doing, reduced from its conditions (or phase).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StatusKind {
-    /// Ready (and synced).
-    Ready,
-    /// On its way: waiting, creating, pending.
-    Progressing,
-    /// Failed or not synced.
-    Failed,
-    /// Being deleted.
-    Deleting,
-    /// No status reported.
-    Unknown,
-}
-
-/// The STATUS column: a category and a short text (a condition reason), with the message.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Status {
-    /// The category (drives colour and symbol).
-    pub kind: StatusKind,
-    /// Short text, e.g. `Ready`, `Waiting`, `ReconcileError`.
-    pub text: String,
-    /// The condition's message, if any.
-    pub message: Option<String>,
-}
-
-/// A condition as shown in the detail pane.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Condition {
-    /// Where it came from: `""` for `status.conditions`, `managed` for `status.managed.conditions`.
-    pub source: &'static str,
-    /// Condition type, e.g. `Ready`.
-    pub type_: String,
-    /// `True`, `False` or `Unknown`.
-    pub status: String,
-    /// Machine-readable reason.
-    pub reason: Option<String>,
-    /// Human-readable message.
-    pub message: Option<String>,
-    /// When it last changed.
-    pub last_transition: Option<Timestamp>,
-}
-
 /// An object in the store.
 #[derive(Clone, Debug)]
 pub struct Entry {
     /// Sort and identity key.
     pub key: RowKey,
-    /// The list it belongs to.
-    pub category: Category,
+    /// The class of Klutch object (the list it belongs to).
+    pub class: ObjectClass,
     /// `group/version` of the object.
     pub api_version: String,
     /// Creation time (for AGE).
     pub created: Option<Timestamp>,
     /// Reduced status.
     pub status: Status,
-    /// Category-specific columns (see [`summary::columns`]).
-    pub columns: Vec<String>,
+    /// What identifies it at a glance, by class.
+    pub facts: Facts,
     /// Labels, for label-selector filters.
     pub labels: BTreeMap<String, String>,
     /// Conditions (claim's own, then the managed resource's).
@@ -92,7 +52,7 @@ impl Entry {
     /// Reduce a watched object to an entry.
     pub fn from_object(
         mut obj: DynamicObject,
-        category: Category,
+        class: ObjectClass,
         cluster: ClusterId,
         kind: &str,
         api_version: &str,
@@ -108,9 +68,9 @@ impl Entry {
         let created = meta.creation_timestamp.as_ref().map(|t| t.0);
         let deleting = meta.deletion_timestamp.is_some();
         let labels = meta.labels.clone().unwrap_or_default();
-        let conditions = summary::conditions(&obj.data);
-        let status = summary::status(&obj.data, &conditions, deleting);
-        let columns = summary::columns(category, &obj.data);
+        let conditions = reading::conditions(&obj.data);
+        let status = reading::status(&obj.data, &conditions, deleting);
+        let facts = Facts::read(class, &obj.data);
         let mut value = serde_json::to_value(&obj).unwrap_or(serde_json::Value::Null);
         if let Some(map) = value.as_object_mut() {
             map.insert("apiVersion".into(), api_version.into());
@@ -124,17 +84,17 @@ impl Entry {
             key.kind,
             cluster.short(),
             status.text,
-            columns.join(" ")
+            facts.texts().join(" ")
         )
         .to_lowercase()
         .into_boxed_str();
         Entry {
             key,
-            category,
+            class,
             api_version: api_version.to_string(),
             created,
             status,
-            columns,
+            facts,
             labels,
             conditions,
             json,
@@ -163,7 +123,7 @@ mod tests {
         let obj = load("authored/example-postgresqlinstance-ready.yaml");
         let e = Entry::from_object(
             obj,
-            Category::Claim,
+            ObjectClass::Claim,
             ClusterId::App,
             "PostgresqlInstance",
             "anynines.com/v1",
@@ -185,7 +145,7 @@ mod tests {
         let obj = load("authored/example-backup-failed.yaml");
         let e = Entry::from_object(
             obj,
-            Category::Claim,
+            ObjectClass::Claim,
             ClusterId::App,
             "Backup",
             "anynines.com/v1",
@@ -214,6 +174,6 @@ pub mod tests_support {
                  "lastTransitionTime": "2026-06-10T09:04:00Z"}]}
         }))
         .unwrap_or_else(|e| panic!("sample object: {e}"));
-        Entry::from_object(obj, Category::Claim, cluster, kind, "anynines.com/v1")
+        Entry::from_object(obj, ObjectClass::Claim, cluster, kind, "anynines.com/v1")
     }
 }

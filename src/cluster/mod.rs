@@ -10,15 +10,15 @@ pub mod entry;
 pub mod health;
 pub mod kinds;
 pub mod kubeconfig;
+pub mod messages;
 pub mod store;
-pub mod summary;
 mod supervisor;
 mod watch;
 
 pub use connect::{ClusterSet, ClusterSpec, Connections};
 pub use entry::{Condition, Entry, RowKey, Status};
 pub use health::{ClusterState, Fetch, Health, Link, UserInfo};
-pub use kinds::Category;
+pub use messages::{Level, Message, Messages};
 pub use store::{Store, StoreData};
 
 /// Which of the two clusters an object or a connection belongs to.

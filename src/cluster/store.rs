@@ -2,41 +2,23 @@
 //! for a moment per event; readers get a guard that is `!Send`, so it cannot be held across
 //! an `.await` in a spawned task. Every write bumps a generation that subscribers are told.
 
+use super::ClusterId;
 use super::entry::{Entry, RowKey};
 use super::health::ClusterState;
-use super::{Category, ClusterId};
+use super::messages::{Level, Messages};
+use klutch::objects::ObjectClass;
 use parking_lot::{RwLock, RwLockReadGuard};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use tokio::sync::watch;
 
-/// How serious a notice is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Level {
-    /// For information.
-    Info,
-    /// Something failed.
-    Error,
-}
-
-/// A message for the cockpit's message line (errors from services, never a crash).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Notice {
-    /// Increases with every notice.
-    pub seq: u64,
-    /// Severity.
-    pub level: Level,
-    /// The text.
-    pub text: String,
-}
-
 /// Everything the cockpit shows, as of one generation.
 #[derive(Debug, Default)]
 pub struct StoreData {
     clusters: [ClusterState; 2],
-    lists: [BTreeMap<RowKey, Arc<Entry>>; 6],
+    lists: [BTreeMap<RowKey, Arc<Entry>>; ObjectClass::COUNT],
     generation: u64,
-    notice: Option<Notice>,
+    messages: Messages,
 }
 
 impl StoreData {
@@ -55,55 +37,50 @@ impl StoreData {
         &mut self.clusters[id.index()]
     }
 
-    /// The objects of a list, sorted by namespace, kind, name, cluster.
-    pub fn list(&self, category: Category) -> &BTreeMap<RowKey, Arc<Entry>> {
-        &self.lists[category.index()]
+    /// The objects of one class, sorted by namespace, kind, name, cluster.
+    pub fn list(&self, class: ObjectClass) -> &BTreeMap<RowKey, Arc<Entry>> {
+        &self.lists[class.index()]
     }
 
     /// One object.
-    pub fn get(&self, category: Category, key: &RowKey) -> Option<&Arc<Entry>> {
-        self.lists[category.index()].get(key)
+    pub fn get(&self, class: ObjectClass, key: &RowKey) -> Option<&Arc<Entry>> {
+        self.lists[class.index()].get(key)
     }
 
     /// Insert or replace an object.
     pub fn apply(&mut self, entry: Entry) {
-        let list = &mut self.lists[entry.category.index()];
+        let list = &mut self.lists[entry.class.index()];
         list.insert(entry.key.clone(), Arc::new(entry));
     }
 
     /// Remove an object.
-    pub fn remove(&mut self, category: Category, key: &RowKey) {
-        self.lists[category.index()].remove(key);
+    pub fn remove(&mut self, class: ObjectClass, key: &RowKey) {
+        self.lists[class.index()].remove(key);
     }
 
     /// Replace every object of `kind` on `cluster` (after a (re)list).
     pub fn replace_kind(
         &mut self,
         cluster: ClusterId,
-        category: Category,
+        class: ObjectClass,
         kind: &str,
         entries: Vec<Entry>,
     ) {
-        let list = &mut self.lists[category.index()];
+        let list = &mut self.lists[class.index()];
         list.retain(|k, _| !(k.cluster == cluster && k.kind == kind));
         for entry in entries {
             list.insert(entry.key.clone(), Arc::new(entry));
         }
     }
 
-    /// The newest notice.
-    pub fn notice(&self) -> Option<&Notice> {
-        self.notice.as_ref()
+    /// The messages for the message line and log.
+    pub fn messages(&self) -> &Messages {
+        &self.messages
     }
 
-    /// Post a notice for the message line.
+    /// Post a message for the message line and log.
     pub fn post(&mut self, level: Level, text: impl Into<String>) {
-        let seq = self.notice.as_ref().map_or(1, |n| n.seq + 1);
-        self.notice = Some(Notice {
-            seq,
-            level,
-            text: text.into(),
-        });
+        self.messages.post(level, text);
     }
 }
 
@@ -180,7 +157,7 @@ mod tests {
                 name: name.into(),
                 cluster,
             },
-            category: Category::Claim,
+            class: ObjectClass::Claim,
             api_version: "anynines.com/v1".into(),
             created: None,
             status: Status {
@@ -188,7 +165,7 @@ mod tests {
                 text: "-".into(),
                 message: None,
             },
-            columns: vec!["-".into()],
+            facts: klutch::status::Facts::Claim { detail: "-".into() },
             labels: Default::default(),
             conditions: vec![],
             json: "{}".into(),
@@ -210,7 +187,7 @@ mod tests {
         store.update(|d| {
             d.replace_kind(
                 ClusterId::App,
-                Category::Claim,
+                ObjectClass::Claim,
                 "Backup",
                 vec![entry(ClusterId::App, "a", "Backup", "b2")],
             )
@@ -218,7 +195,7 @@ mod tests {
         assert!(rx.has_changed().unwrap());
         let data = store.read();
         let names: Vec<_> = data
-            .list(Category::Claim)
+            .list(ObjectClass::Claim)
             .keys()
             .map(|k| format!("{}:{}:{}", k.cluster.short(), k.kind, k.name))
             .collect();
@@ -245,7 +222,7 @@ mod tests {
         store.update(|d| d.post(Level::Error, "one"));
         store.update(|d| d.post(Level::Info, "two"));
         let data = store.read();
-        let n = data.notice().unwrap();
+        let n = data.messages().newest().unwrap();
         assert_eq!((n.seq, n.text.as_str()), (2, "two"));
     }
 }

@@ -5,12 +5,13 @@
 
 use super::backoff::Backoff;
 use super::health::{Fetch, Link, UserInfo};
-use super::kinds::{WatchedKind, interesting_groups};
+use super::kinds::WatchedKind;
 use super::watch::{self, is_forbidden};
 use super::{ClusterId, Store};
 use futures::StreamExt;
 use k8s_openapi::api::authentication::v1::SelfSubjectReview;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use klutch::objects::ObjectClass;
 use kube::api::{Api, PostParams};
 use kube::discovery::Discovery;
 use kube::runtime::WatchStreamExt;
@@ -94,14 +95,14 @@ impl Supervisor {
         tracing::info!(cluster = ?self.id, kind = %key.1, "kind no longer served");
         let label = format!("{}.{}", key.1, key.0);
         self.store.update(|d| {
-            d.replace_kind(self.id, kind.category, &key.1, Vec::new());
+            d.replace_kind(self.id, kind.class, &key.1, Vec::new());
             d.cluster_mut(self.id).kinds.remove(&label);
         });
     }
 
     async fn discover(&mut self) -> Result<(), kube::Error> {
         let discovery = Discovery::new(self.client.clone())
-            .filter(&interesting_groups())
+            .filter(&ObjectClass::groups())
             .run()
             .await?;
         for group in discovery.groups() {
@@ -146,8 +147,9 @@ impl Supervisor {
     }
 }
 
-/// Supervise one cluster until the task is aborted.
-pub(super) async fn supervise(id: ClusterId, client: Client, store: Store) {
+/// Supervise one cluster until the task is aborted. `retry` cuts the wait before the next
+/// heartbeat short (a person asked to reconnect now).
+pub(super) async fn supervise(id: ClusterId, client: Client, store: Store, retry: Arc<Notify>) {
     let (crd_tx, mut crd_rx) = mpsc::unbounded_channel();
     let mut sup = Supervisor {
         id,
@@ -185,8 +187,7 @@ pub(super) async fn supervise(id: ClusterId, client: Client, store: Store) {
                             let msg =
                                 format!("{}: discovery failed: {}", id.label(), root_cause(&e));
                             tracing::warn!("{msg}");
-                            sup.store
-                                .update(|d| d.post(super::store::Level::Error, msg));
+                            sup.store.update(|d| d.post(super::Level::Error, msg));
                         }
                     }
                 }
@@ -225,6 +226,7 @@ pub(super) async fn supervise(id: ClusterId, client: Client, store: Store) {
             tokio::select! {
                 () = &mut sleep => break,
                 () = sup.probe.notified(), if up => break,
+                () = retry.notified() => break,
                 Some(change) = crd_rx.recv() => match change {
                     CrdChange::Served(kind) => sup.ensure(kind),
                     CrdChange::Gone(kind) => sup.drop_kind(&kind),

@@ -2,10 +2,10 @@
 //! relist on expiry, backoff on errors) applied to the shared store. A (re)list is buffered
 //! and swapped in at once, so 10,000 claims arrive as one change, not 10,000.
 
+use super::Level;
 use super::backoff::Backoff;
 use super::entry::{Entry, RowKey};
 use super::kinds::WatchedKind;
-use super::store::Level;
 use super::{ClusterId, Store};
 use futures::StreamExt;
 use kube::Client;
@@ -42,9 +42,8 @@ pub(super) async fn run(
     let resource = kind.resource.plural.clone();
     let api_version = kind.resource.api_version.clone();
     let kind_name = kind.resource.kind.clone();
-    let make = |obj: DynamicObject| {
-        Entry::from_object(obj, kind.category, cluster, &kind_name, &api_version)
-    };
+    let make =
+        |obj: DynamicObject| Entry::from_object(obj, kind.class, cluster, &kind_name, &api_version);
     let stream = watcher::watcher(api, watcher::Config::default()).backoff(Backoff::reconnect());
     let mut stream = std::pin::pin!(stream);
     let mut buffer: Vec<Entry> = Vec::new();
@@ -56,7 +55,7 @@ pub(super) async fn run(
                 let entries = std::mem::take(&mut buffer);
                 tracing::debug!(%resource, ?cluster, count = entries.len(), "listed");
                 store.update(|d| {
-                    d.replace_kind(cluster, kind.category, &kind_name, entries);
+                    d.replace_kind(cluster, kind.class, &kind_name, entries);
                     d.cluster_mut(cluster).forbidden.remove(&resource);
                 });
             }
@@ -71,7 +70,7 @@ pub(super) async fn run(
                     name: obj.metadata.name.clone().unwrap_or_default(),
                     cluster,
                 };
-                store.update(|d| d.remove(kind.category, &key));
+                store.update(|d| d.remove(kind.class, &key));
             }
             Err(err) => match inner_error(&err) {
                 Some(e) if is_forbidden(e) => {

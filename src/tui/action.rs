@@ -62,11 +62,13 @@ pub fn from_event(event: &Event, mode: Mode, keymap: &KeyMap) -> Option<Action> 
                     };
                     Some(Action::Edit(edit))
                 }
-                Mode::Normal | Mode::Help => match keymap.command(Key::from_event(key)) {
-                    Some(c) => Some(Action::Command(c)),
-                    None if ctrl_c => Some(Action::Command(Command::Quit)),
-                    None => None,
-                },
+                Mode::Normal | Mode::Help | Mode::Messages => {
+                    match keymap.command(Key::from_event(key)) {
+                        Some(c) => Some(Action::Command(c)),
+                        None if ctrl_c => Some(Action::Command(Command::Quit)),
+                        None => None,
+                    }
+                }
             }
         }
         Event::Resize(w, h) => Some(Action::Resize(*w, *h)),

@@ -4,13 +4,14 @@
 
 use super::action::{self, Action};
 use super::keymap::KeyMap;
+use super::panes::{self, Ctx};
 use super::state::update::{sync, update};
 use super::state::{Access, AppState, RunState};
 use super::terminal::Term;
 use super::theme::Theme;
-use super::views::{self, Ctx};
-use crate::cluster::Store;
-use crate::tui::state::rows::Line;
+use crate::cluster::{Level, Store};
+use crate::services::Services;
+use crate::tui::state::rows::Row;
 use crossterm::event::{Event, EventStream};
 use futures::StreamExt;
 use jiff::Timestamp;
@@ -22,12 +23,14 @@ use tokio::time::sleep_until;
 /// The shortest time between two frames caused by store changes.
 pub const STORE_FRAME: Duration = Duration::from_millis(50);
 
-/// The cockpit: state plus what it is drawn with.
+/// The cockpit: state plus what it is drawn with and whom it asks to act.
 pub struct Cockpit {
     /// The state.
     pub state: AppState,
     /// The shared store.
     pub store: Store,
+    /// Where effects go.
+    pub services: Services,
     /// The theme.
     pub theme: Theme,
     /// The key map.
@@ -35,9 +38,10 @@ pub struct Cockpit {
 }
 
 impl Cockpit {
-    /// A cockpit over `store` for a terminal of `size`.
+    /// A cockpit over `store` for a terminal of `size`, acting through `services`.
     pub fn new(
         store: Store,
+        services: Services,
         theme: Theme,
         keymap: KeyMap,
         size: (u16, u16),
@@ -46,6 +50,7 @@ impl Cockpit {
         Cockpit {
             state: AppState::new(size, access),
             store,
+            services,
             theme,
             keymap,
         }
@@ -62,10 +67,17 @@ impl Cockpit {
         }
     }
 
-    /// Apply an action.
+    /// Apply an action, then hand what it asked for to the services.
     pub fn apply(&mut self, action: Action) {
-        let data = self.store.read();
-        update(&mut self.state, action, &data);
+        {
+            let data = self.store.read();
+            update(&mut self.state, action, &data);
+        }
+        for effect in std::mem::take(&mut self.state.effects) {
+            if let Err(e) = self.services.send(effect) {
+                self.state.say(Level::Error, e.to_string());
+            }
+        }
     }
 
     /// Catch up with the store (rows, detail, notices).
@@ -84,7 +96,7 @@ impl Cockpit {
             keymap: &self.keymap,
             now,
         };
-        views::draw(&ctx, area, buf);
+        panes::draw(&ctx, area, buf);
     }
 
     /// Whether the list has objects (for the first-frame-with-data measurement).
@@ -100,8 +112,8 @@ impl Cockpit {
         let visible = self.state.rows.lines.iter().skip(view.offset).take(200);
         let mut any_young = visible
             .filter_map(|l| match l {
-                Line::Item(e) => Some(e.created),
-                Line::Group { .. } => None,
+                Row::Item(e) => Some(e.created),
+                Row::Group { .. } => None,
             })
             .any(young);
         if let Some(d) = &self.state.detail {

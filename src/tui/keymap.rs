@@ -6,21 +6,32 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::BTreeMap;
 use std::fmt;
 
+use super::views::{ViewId, Views};
+
 macro_rules! commands {
     ($($variant:ident = $name:literal, $desc:literal, [$($key:literal),*];)*) => {
         /// Something a key can ask for in the list views.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum Command { $(#[doc = $desc] $variant,)* }
+        pub enum Command {
+            $(#[doc = $desc] $variant,)*
+            /// Show a view (from the views table, which names it and gives its key).
+            View(ViewId),
+        }
 
         impl Command {
-            /// Every command, in help order.
-            pub const ALL: &'static [Command] = &[$(Command::$variant,)*];
-            /// The name used in the config file.
-            pub fn name(self) -> &'static str { match self { $(Command::$variant => $name,)* } }
-            /// What it does (shown in the help).
-            pub fn description(self) -> &'static str { match self { $(Command::$variant => $desc,)* } }
+            /// Every command but the views, in help order (the views follow [`VIEWS_AFTER`]).
+            pub const FIXED: &'static [Command] = &[$(Command::$variant,)*];
+
+            fn fixed_name(self) -> Option<&'static str> {
+                match self { $(Command::$variant => Some($name),)* Command::View(_) => None }
+            }
+
+            fn fixed_description(self) -> Option<&'static str> {
+                match self { $(Command::$variant => Some($desc),)* Command::View(_) => None }
+            }
+
             fn default_keys(self) -> &'static [&'static str] {
-                match self { $(Command::$variant => &[$($key),*],)* }
+                match self { $(Command::$variant => &[$($key),*],)* Command::View(_) => &[] }
             }
         }
     };
@@ -31,12 +42,6 @@ commands! {
     Help = "help", "Show or hide this help", ["?"];
     NextView = "next-view", "Next view", ["tab"];
     PrevView = "prev-view", "Previous view", ["backtab"];
-    ViewClaims = "view-claims", "Claims of both clusters", ["1"];
-    ViewTemplates = "view-templates", "Control Plane: export templates", ["2"];
-    ViewRequests = "view-requests", "Control Plane: export requests", ["3"];
-    ViewExports = "view-exports", "Control Plane: exports", ["4"];
-    ViewClusterBindings = "view-cluster-bindings", "Control Plane: cluster bindings", ["5"];
-    ViewBindings = "view-bindings", "App: API service bindings", ["6"];
     Up = "up", "Select the row above / scroll up", ["k", "up"];
     Down = "down", "Select the row below / scroll down", ["j", "down"];
     PageUp = "page-up", "One page up", ["pgup", "ctrl-b"];
@@ -47,7 +52,11 @@ commands! {
     CommandLine = "command", "Type a command (:claims, :exports, :q …)", [":"];
     OpenDetail = "open-detail", "Show the selected object's YAML and conditions", ["enter"];
     Back = "back", "Close the detail / help, clear the filter", ["esc"];
+    Messages = "messages", "Show or hide the message log", ["m"];
 }
+
+/// The fixed command after which the view commands come in the key map and the help.
+pub const VIEWS_AFTER: Command = Command::PrevView;
 
 /// A key with modifiers, as written in the config file (`ctrl-c`, `G`, `pgdown`, `?`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -162,30 +171,54 @@ impl fmt::Display for Key {
     }
 }
 
-/// The key map: commands and their keys.
+/// The key map: commands and their keys, in help order.
 #[derive(Clone, Debug, PartialEq)]
 pub struct KeyMap {
+    views: Views,
     bindings: Vec<(Command, Vec<Key>)>,
 }
 
 impl Default for KeyMap {
     fn default() -> Self {
-        let bindings = Command::ALL
-            .iter()
-            .map(|c| {
-                let keys = c
-                    .default_keys()
-                    .iter()
-                    .filter_map(|k| Key::parse(k).ok())
-                    .collect();
-                (*c, keys)
-            })
-            .collect();
-        KeyMap { bindings }
+        KeyMap::new(Views::default())
     }
 }
 
+fn parse_all(keys: &[&str]) -> Vec<Key> {
+    keys.iter().filter_map(|k| Key::parse(k).ok()).collect()
+}
+
 impl KeyMap {
+    /// The default bindings, with the views of `views`.
+    pub fn new(views: Views) -> KeyMap {
+        let mut bindings = Vec::new();
+        for c in Command::FIXED {
+            bindings.push((*c, parse_all(c.default_keys())));
+            if *c == VIEWS_AFTER {
+                for v in views.all() {
+                    bindings.push((Command::View(v.id), parse_all(&[v.key])));
+                }
+            }
+        }
+        KeyMap { views, bindings }
+    }
+
+    /// The name of `command` in the config file.
+    pub fn name(&self, command: Command) -> &'static str {
+        match command {
+            Command::View(id) => self.views.get(id).command,
+            c => c.fixed_name().unwrap_or_default(),
+        }
+    }
+
+    /// What `command` does (shown in the help).
+    pub fn description(&self, command: Command) -> &'static str {
+        match command {
+            Command::View(id) => self.views.get(id).description,
+            c => c.fixed_description().unwrap_or_default(),
+        }
+    }
+
     /// The command bound to `key`, if any.
     pub fn command(&self, key: Key) -> Option<Command> {
         self.bindings
@@ -217,8 +250,13 @@ impl KeyMap {
     pub fn apply(&mut self, overrides: &BTreeMap<String, Vec<String>>) -> Vec<String> {
         let mut problems = Vec::new();
         for (name, keys) in overrides {
-            let Some(command) = Command::ALL.iter().find(|c| c.name() == name) else {
-                let known: Vec<&str> = Command::ALL.iter().map(|c| c.name()).collect();
+            let Some(command) = self
+                .bindings
+                .iter()
+                .map(|(c, _)| *c)
+                .find(|c| self.name(*c) == name)
+            else {
+                let known: Vec<&str> = self.bindings.iter().map(|(c, _)| self.name(*c)).collect();
                 problems.push(format!(
                     "unknown command {name:?} in keys (known: {})",
                     known.join(", ")
@@ -236,7 +274,7 @@ impl KeyMap {
                 continue;
             }
             for (c, ks) in &mut self.bindings {
-                if c == command {
+                if *c == command {
                     *ks = parsed.clone();
                 } else {
                     ks.retain(|k| !parsed.contains(k));
@@ -290,8 +328,8 @@ mod tests {
         let map = KeyMap::default();
         let mut seen = Vec::new();
         for (c, keys) in map.bindings() {
-            assert!(!keys.is_empty(), "{}", c.name());
-            assert!(!c.description().is_empty());
+            assert!(!keys.is_empty(), "{}", map.name(c));
+            assert!(!map.description(c).is_empty());
             for k in keys {
                 assert!(!seen.contains(k), "{k} bound twice");
                 seen.push(*k);

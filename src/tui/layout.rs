@@ -1,7 +1,7 @@
 //! Where things go on screen: one pure function of the terminal size, used by drawing and
 //! by the update step (mouse hit-testing, page size), so both always agree.
 
-use crate::cluster::Category;
+use super::views::{ViewId, Views};
 use ratatui::layout::Rect;
 
 /// Width from which the detail pane sits beside the list instead of replacing it.
@@ -81,34 +81,22 @@ pub fn areas(area: Rect, detail: bool) -> Areas {
     }
 }
 
-/// A view's tab title.
-pub fn tab_title(view: Category) -> &'static str {
-    match view {
-        Category::Claim => "Claims",
-        Category::Template => "Templates",
-        Category::ExportRequest => "Requests",
-        Category::Export => "Exports",
-        Category::ClusterBinding => "Cluster bindings",
-        Category::Binding => "Bindings",
-    }
-}
-
 /// The tabs as (view, label, first column, width), left to right from `x`.
-pub fn tabs(x: u16) -> Vec<(Category, String, u16, u16)> {
+pub fn tabs(views: Views, x: u16) -> Vec<(ViewId, String, u16, u16)> {
     let mut out = Vec::new();
     let mut col = x;
-    for (i, view) in Category::ALL.iter().enumerate() {
-        let label = format!(" {} {} ", i + 1, tab_title(*view));
+    for (i, view) in views.all().iter().enumerate() {
+        let label = format!(" {} {} ", i + 1, view.tab);
         let width = label.chars().count() as u16;
-        out.push((*view, label, col, width));
+        out.push((view.id, label, col, width));
         col += width;
     }
     out
 }
 
 /// The view whose tab is at column `x` of the tab line.
-pub fn tab_at(tabs_area: Rect, x: u16) -> Option<Category> {
-    tabs(tabs_area.x)
+pub fn tab_at(views: Views, tabs_area: Rect, x: u16) -> Option<ViewId> {
+    tabs(views, tabs_area.x)
         .into_iter()
         .find(|(_, _, start, width)| x >= *start && x < start + width)
         .map(|(v, ..)| v)
@@ -141,12 +129,13 @@ mod tests {
 
     #[test]
     fn tabs_fit_80_columns_and_hit_test() {
-        let tabs = tabs(0);
+        let views = Views::default();
+        let tabs = tabs(views, 0);
         let (_, _, start, width) = tabs.last().cloned().unwrap();
         assert!(start + width <= 80);
         let line = Rect::new(0, 2, 80, 1);
-        assert_eq!(tab_at(line, 1), Some(Category::Claim));
-        assert_eq!(tab_at(line, start), Some(Category::Binding));
-        assert_eq!(tab_at(line, 79), None);
+        assert_eq!(tab_at(views, line, 1), Some(ViewId("claims")));
+        assert_eq!(tab_at(views, line, start), Some(ViewId("bindings")));
+        assert_eq!(tab_at(views, line, 79), None);
     }
 }

@@ -2,8 +2,9 @@
 //! view, built from the shared fixtures plus a few synthetic objects, at a fixed time.
 
 use crate::cluster::health::{ClusterState, Fetch, Link, UserInfo};
-use crate::cluster::{Category, ClusterId, Entry, Store};
+use crate::cluster::{ClusterId, Entry, Store};
 use jiff::Timestamp;
+use klutch::objects::ObjectClass;
 use kube::api::DynamicObject;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -26,11 +27,11 @@ fn at(mut v: Value, created: &str) -> Value {
     v
 }
 
-fn entry(v: Value, category: Category, cluster: ClusterId) -> Entry {
+fn entry(v: Value, class: ObjectClass, cluster: ClusterId) -> Entry {
     let kind = v["kind"].as_str().unwrap_or("Unknown").to_string();
     let api_version = v["apiVersion"].as_str().unwrap_or("v1").to_string();
     let obj: DynamicObject = serde_json::from_value(v).unwrap();
-    Entry::from_object(obj, category, cluster, &kind, &api_version)
+    Entry::from_object(obj, class, cluster, &kind, &api_version)
 }
 
 fn cluster(context: &str, server: &str, user: &str, rtt_ms: u64) -> ClusterState {
@@ -63,7 +64,7 @@ pub fn store() -> Store {
                 fixture("claims/authored/example-postgresqlinstance-ready.yaml"),
                 "2026-06-10T09:00:00Z",
             ),
-            Category::Claim,
+            ObjectClass::Claim,
             app,
         ),
         entry(
@@ -71,7 +72,7 @@ pub fn store() -> Store {
                 fixture("claims/authored/example-backup-failed.yaml"),
                 "2026-06-10T10:00:00Z",
             ),
-            Category::Claim,
+            ObjectClass::Claim,
             app,
         ),
         entry(
@@ -85,7 +86,7 @@ pub fn store() -> Store {
                         "lastTransitionTime": "2026-06-10T11:59:30Z"}]),
                 "2026-06-10T11:59:20Z",
             ),
-            Category::Claim,
+            ObjectClass::Claim,
             app,
         ),
         entry(
@@ -100,7 +101,7 @@ pub fn store() -> Store {
                         "lastTransitionTime": "2026-06-10T11:57:00Z"}]),
                 "2026-06-10T11:56:58Z",
             ),
-            Category::Claim,
+            ObjectClass::Claim,
             app,
         ),
         entry(
@@ -112,7 +113,7 @@ pub fn store() -> Store {
                 json!([{"type": "Ready", "status": "True", "reason": "Available"}]),
                 "2026-06-10T09:00:02Z",
             ),
-            Category::Claim,
+            ObjectClass::Claim,
             cp,
         ),
     ];
@@ -130,7 +131,11 @@ pub fn store() -> Store {
             "2026-06-01T08:00:02Z",
         ),
     ] {
-        entries.push(entry(at(fixture(file), created), Category::Template, cp));
+        entries.push(entry(
+            at(fixture(file), created),
+            ObjectClass::ExportTemplate,
+            cp,
+        ));
     }
     let bind = "klutch.anynines.com/v1alpha1";
     let ready =
@@ -141,7 +146,7 @@ pub fn store() -> Store {
                          "creationTimestamp": "2026-06-10T08:29:00Z"},
             "spec": {"resources": [{"group": "anynines.com", "resource": "postgresqlinstances"}]},
             "status": {"phase": "Succeeded"}}),
-        Category::ExportRequest,
+        ObjectClass::ExportRequest,
         cp,
     ));
     entries.push(entry(
@@ -150,7 +155,7 @@ pub fn store() -> Store {
                          "creationTimestamp": "2026-06-10T11:58:00Z"},
             "spec": {"resources": [{"group": "anynines.com", "resource": "backups"}]},
             "status": {"phase": "Pending"}}),
-        Category::ExportRequest,
+        ObjectClass::ExportRequest,
         cp,
     ));
     entries.push(entry(
@@ -160,7 +165,7 @@ pub fn store() -> Store {
             "spec": {"group": "anynines.com", "names": {"plural": "postgresqlinstances", "kind": "PostgresqlInstance"},
                      "scope": "Namespaced", "informerScope": "Namespaced"},
             "status": {"conditions": ready}}),
-        Category::Export,
+        ObjectClass::Export,
         cp,
     ));
     entries.push(entry(
@@ -169,7 +174,7 @@ pub fn store() -> Store {
                          "creationTimestamp": "2026-06-10T08:28:00Z"},
             "spec": {"providerPrettyName": "anynines", "kubeconfigSecretRef": {"name": "kubeconfig", "key": "kubeconfig"}},
             "status": {"lastHeartbeatTime": "2026-06-10T11:58:00Z", "heartbeatInterval": "5m0s", "conditions": ready}}),
-        Category::ClusterBinding,
+        ObjectClass::ClusterBinding,
         cp,
     ));
     entries.push(entry(
@@ -178,7 +183,7 @@ pub fn store() -> Store {
                          "creationTimestamp": "2026-06-10T08:31:00Z"},
             "spec": {"kubeconfigSecretRef": {"namespace": "klutch-bind", "name": "kubeconfig-x7k2q", "key": "kubeconfig"}},
             "status": {"providerPrettyName": "anynines", "conditions": ready}}),
-        Category::Binding,
+        ObjectClass::ApiServiceBinding,
         app,
     ));
     store.update(|d| {
@@ -209,7 +214,7 @@ pub fn many_claims(store: &Store, n: usize) {
                 json!([{"type": "Ready", "status": "True", "reason": "Available"}]),
                 "2026-06-10T09:00:00Z",
             );
-            d.apply(entry(v, Category::Claim, ClusterId::App));
+            d.apply(entry(v, ObjectClass::Claim, ClusterId::App));
         }
     });
 }

@@ -2,6 +2,7 @@
 //! from the config directory or a path), merged field by field over the default theme and
 //! then over the config file's overrides. NO_COLOR keeps only modifiers.
 
+pub use crate::config::StyleSpec;
 use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -54,26 +55,6 @@ slots! {
     YamlBool = "yaml_bool": "YAML booleans and null.",
     YamlPunct = "yaml_punct": "YAML punctuation (- : ).",
     YamlComment = "yaml_comment": "YAML comments.",
-}
-
-/// A style in a theme or config file; every field optional so files override field by field.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct StyleSpec {
-    /// Foreground colour: a name (`red`, `light-blue`), `#rrggbb`, an index, or `reset`.
-    pub fg: Option<String>,
-    /// Background colour.
-    pub bg: Option<String>,
-    /// Bold.
-    pub bold: Option<bool>,
-    /// Italic.
-    pub italic: Option<bool>,
-    /// Underlined.
-    pub underlined: Option<bool>,
-    /// Reversed.
-    pub reversed: Option<bool>,
-    /// Dim.
-    pub dim: Option<bool>,
 }
 
 /// A theme file: a name and styles by slot name.

@@ -1,4 +1,5 @@
-//! The Klutch domain: typed `klutch.anynines.com` kinds, the bind wire types, and the
+//! The Klutch domain: typed `klutch.anynines.com` kinds, the bind wire types, the claim
+//! kinds, how objects are classified and how their status reads, and the
 //! CRD schema module (structural validation, defaulting, pruning and CEL rules) shared by
 //! the sandbox's API server and by claim validation in the cockpit.
 //!
@@ -8,4 +9,6 @@
 
 pub mod bind;
 pub mod claims;
+pub mod objects;
 pub mod schema;
+pub mod status;

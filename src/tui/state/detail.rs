@@ -2,7 +2,8 @@
 //! object, not per frame) and the scroll position. Follows the object as it changes and
 //! says so when it is deleted.
 
-use crate::cluster::{Category, Entry, RowKey, StoreData};
+use crate::cluster::{Entry, RowKey, StoreData};
+use klutch::objects::ObjectClass;
 use std::sync::Arc;
 
 /// Whether the shown object still exists.
@@ -19,8 +20,8 @@ pub enum Presence {
 pub struct Detail {
     /// The object.
     pub key: RowKey,
-    /// Its list.
-    pub category: Category,
+    /// Its class (which list of the store holds it).
+    pub class: ObjectClass,
     /// The version shown.
     pub entry: Arc<Entry>,
     /// Its YAML, one string per line.
@@ -45,7 +46,7 @@ impl Detail {
     pub fn open(entry: Arc<Entry>) -> Detail {
         Detail {
             key: entry.key.clone(),
-            category: entry.category,
+            class: entry.class,
             yaml: yaml_lines(&entry),
             entry,
             scroll: 0,
@@ -56,7 +57,7 @@ impl Detail {
     /// Follow the store: a new version re-renders the YAML (keeping the scroll), a deletion
     /// marks it gone.
     pub fn refresh(&mut self, store: &StoreData) {
-        match store.get(self.category, &self.key) {
+        match store.get(self.class, &self.key) {
             Some(e) if Arc::ptr_eq(e, &self.entry) => {}
             Some(e) => {
                 self.entry = e.clone();
@@ -81,7 +82,7 @@ mod tests {
         let e = sample(ClusterId::App, "ns", "Backup", "b1");
         let key = e.key.clone();
         store.update(|d| d.apply(e));
-        let first = store.read().get(Category::Claim, &key).unwrap().clone();
+        let first = store.read().get(ObjectClass::Claim, &key).unwrap().clone();
         let mut detail = Detail::open(first);
         assert!(
             detail.yaml.iter().any(|l| l.starts_with("kind: Backup")),
@@ -94,7 +95,7 @@ mod tests {
         store.update(|d| d.apply(changed));
         detail.refresh(&store.read());
         assert!(detail.yaml.iter().any(|l| l.contains("instanceRef: other")));
-        store.update(|d| d.remove(Category::Claim, &key));
+        store.update(|d| d.remove(ObjectClass::Claim, &key));
         detail.refresh(&store.read());
         assert_eq!(detail.presence, Presence::Gone);
     }

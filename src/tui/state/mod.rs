@@ -10,8 +10,9 @@ pub mod update;
 #[cfg(test)]
 mod update_tests;
 
-use crate::cluster::store::Level;
-use crate::cluster::{Category, RowKey};
+use super::views::{View, ViewId, Views};
+use crate::cluster::{Level, RowKey};
+use crate::services::Effect;
 use detail::Detail;
 use filter::Filter;
 use rows::ListModel;
@@ -27,6 +28,8 @@ pub enum Mode {
     Command,
     /// The help is shown.
     Help,
+    /// The message log is shown.
+    Messages,
 }
 
 /// Whether the cockpit runs on.
@@ -38,7 +41,7 @@ pub enum RunState {
     Quitting,
 }
 
-/// Whether changes are allowed (this slice only reads; the flag is shown and kept).
+/// Whether changes are allowed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {
     /// Changes allowed.
@@ -74,16 +77,18 @@ pub struct ViewState {
 /// The whole state.
 #[derive(Clone, Debug)]
 pub struct AppState {
+    /// The views table.
+    pub table: Views,
     /// The shown view.
-    pub view: Category,
+    pub view: ViewId,
     /// Key mode.
     pub mode: Mode,
     /// The input line while typing a filter or command.
     pub input: String,
     /// Why the filter being typed does not parse.
     pub input_error: Option<String>,
-    /// Per-view state, indexed by `Category::index`.
-    pub views: [ViewState; 6],
+    /// Per-view state, in the order of the views table.
+    pub views: Vec<ViewState>,
     /// Rows of the shown view.
     pub rows: ListModel,
     /// The open detail pane.
@@ -94,40 +99,63 @@ pub struct AppState {
     pub size: (u16, u16),
     /// First help line shown.
     pub help_scroll: usize,
+    /// Newest messages hidden below the message log's view (0: the newest are shown).
+    pub messages_scroll: usize,
     /// Running or quitting.
     pub run: RunState,
     /// Read-only or not.
     pub access: Access,
     /// The store generation the rows were built from.
     pub seen_generation: u64,
-    /// The last store notice shown.
-    pub seen_notice: u64,
+    /// The last store message shown.
+    pub seen_message: u64,
+    /// What the update step asked the services to do, not yet handed over.
+    pub effects: Vec<Effect>,
 }
 
 impl AppState {
-    /// A fresh state for a terminal of `size`.
+    /// A fresh state for a terminal of `size`, with the built-in views.
     pub fn new(size: (u16, u16), access: Access) -> AppState {
+        AppState::with_views(Views::default(), size, access)
+    }
+
+    /// A fresh state with the views of `table`.
+    pub fn with_views(table: Views, size: (u16, u16), access: Access) -> AppState {
         AppState {
-            view: Category::Claim,
+            table,
+            view: table.first().id,
             mode: Mode::Normal,
             input: String::new(),
             input_error: None,
-            views: Default::default(),
+            views: vec![ViewState::default(); table.all().len()],
             rows: ListModel::default(),
             detail: None,
             message: None,
             size,
             help_scroll: 0,
+            messages_scroll: 0,
             run: RunState::Running,
             access,
             seen_generation: u64::MAX,
-            seen_notice: 0,
+            seen_message: 0,
+            effects: Vec::new(),
         }
+    }
+
+    /// The shown view's definition.
+    pub fn def(&self) -> &'static View {
+        self.table.get(self.view)
     }
 
     /// The shown view's per-view state.
     pub fn current(&self) -> &ViewState {
-        &self.views[self.view.index()]
+        &self.views[self.table.index(self.view)]
+    }
+
+    /// The shown view's per-view state, for changing.
+    pub fn current_mut(&mut self) -> &mut ViewState {
+        let i = self.table.index(self.view);
+        &mut self.views[i]
     }
 
     /// Show a message.

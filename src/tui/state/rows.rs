@@ -3,12 +3,13 @@
 //! changes, so drawing only slices it.
 
 use super::filter::Filter;
-use crate::cluster::{Category, Entry, RowKey, StoreData};
+use crate::cluster::{Entry, RowKey, StoreData};
+use klutch::objects::ObjectClass;
 use std::sync::Arc;
 
-/// One line of a list.
+/// One row of a list.
 #[derive(Clone, Debug)]
-pub enum Line {
+pub enum Row {
     /// A namespace heading with the number of its rows that pass the filter.
     Group {
         /// The namespace (empty: cluster-scoped).
@@ -24,7 +25,7 @@ pub enum Line {
 #[derive(Clone, Debug, Default)]
 pub struct ListModel {
     /// Headings and items, in display order.
-    pub lines: Vec<Line>,
+    pub lines: Vec<Row>,
     /// The line index of each item.
     pub items: Vec<usize>,
     /// Objects in the view before filtering.
@@ -32,9 +33,9 @@ pub struct ListModel {
 }
 
 impl ListModel {
-    /// Build the list of `view` from the store.
-    pub fn build(store: &StoreData, view: Category, filter: &Filter) -> ListModel {
-        let list = store.list(view);
+    /// Build the list of the objects of `class` from the store.
+    pub fn build(store: &StoreData, class: ObjectClass, filter: &Filter) -> ListModel {
+        let list = store.list(class);
         let mut lines = Vec::with_capacity(list.len() / 4 + 8);
         let mut items = Vec::with_capacity(list.len());
         let mut group: Option<usize> = None;
@@ -43,20 +44,20 @@ impl ListModel {
                 continue;
             }
             let same = group.is_some_and(|g| {
-                matches!(&lines[g], Line::Group { namespace, .. } if *namespace == key.namespace)
+                matches!(&lines[g], Row::Group { namespace, .. } if *namespace == key.namespace)
             });
             if !same {
                 group = Some(lines.len());
-                lines.push(Line::Group {
+                lines.push(Row::Group {
                     namespace: key.namespace.clone(),
                     count: 0,
                 });
             }
-            if let Some(Line::Group { count, .. }) = group.and_then(|g| lines.get_mut(g)) {
+            if let Some(Row::Group { count, .. }) = group.and_then(|g| lines.get_mut(g)) {
                 *count += 1;
             }
             items.push(lines.len());
-            lines.push(Line::Item(entry.clone()));
+            lines.push(Row::Item(entry.clone()));
         }
         ListModel {
             lines,
@@ -68,7 +69,7 @@ impl ListModel {
     /// The entry of item `index`.
     pub fn item(&self, index: usize) -> Option<&Arc<Entry>> {
         match self.lines.get(*self.items.get(index)?) {
-            Some(Line::Item(e)) => Some(e),
+            Some(Row::Item(e)) => Some(e),
             _ => None,
         }
     }
@@ -77,8 +78,8 @@ impl ListModel {
     pub fn position(&self, key: &RowKey) -> Result<usize, usize> {
         self.items
             .binary_search_by(|&line| match &self.lines[line] {
-                Line::Item(e) => e.key.cmp(key),
-                Line::Group { .. } => std::cmp::Ordering::Less,
+                Row::Item(e) => e.key.cmp(key),
+                Row::Group { .. } => std::cmp::Ordering::Less,
             })
     }
 
@@ -112,13 +113,13 @@ mod tests {
     #[test]
     fn grouped_by_namespace_in_order_with_counts() {
         let store = store();
-        let m = ListModel::build(&store.read(), Category::Claim, &Filter::All);
+        let m = ListModel::build(&store.read(), ObjectClass::Claim, &Filter::All);
         let shown: Vec<String> = m
             .lines
             .iter()
             .map(|l| match l {
-                Line::Group { namespace, count } => format!("[{namespace} {count}]"),
-                Line::Item(e) => format!("{}:{}", e.key.cluster.short(), e.key.name),
+                Row::Group { namespace, count } => format!("[{namespace} {count}]"),
+                Row::Item(e) => format!("{}:{}", e.key.cluster.short(), e.key.name),
             })
             .collect();
         assert_eq!(
@@ -144,7 +145,7 @@ mod tests {
     fn filtering_drops_rows_and_empty_groups() {
         let store = store();
         let f = Filter::parse("nightly").unwrap();
-        let m = ListModel::build(&store.read(), Category::Claim, &f);
+        let m = ListModel::build(&store.read(), ObjectClass::Claim, &f);
         assert_eq!(m.lines.len(), 2);
         assert_eq!(m.items.len(), 1);
         assert_eq!(m.total, 4);

@@ -5,28 +5,13 @@ use super::detail::Detail;
 use super::filter::Filter;
 use super::rows::ListModel;
 use super::{AppState, Mode, RunState};
-use crate::cluster::store::Level;
-use crate::cluster::{Category, StoreData};
+use crate::cluster::{ClusterId, Level, StoreData};
+use crate::services::Effect;
 use crate::tui::action::{Action, Edit};
 use crate::tui::keymap::Command;
 use crate::tui::layout::{self, Areas};
+use crate::tui::views::ViewId;
 use ratatui::layout::Rect;
-
-/// `:` commands that switch views (name, view); the help lists them.
-pub const VIEW_COMMANDS: [(&str, Category); 12] = [
-    ("claims", Category::Claim),
-    ("c", Category::Claim),
-    ("templates", Category::Template),
-    ("tpl", Category::Template),
-    ("requests", Category::ExportRequest),
-    ("apiserviceexportrequests", Category::ExportRequest),
-    ("exports", Category::Export),
-    ("apiserviceexports", Category::Export),
-    ("clusterbindings", Category::ClusterBinding),
-    ("cb", Category::ClusterBinding),
-    ("bindings", Category::Binding),
-    ("apiservicebindings", Category::Binding),
-];
 
 /// Lines a wheel notch moves.
 const WHEEL: isize = 3;
@@ -47,7 +32,7 @@ pub fn update(state: &mut AppState, action: Action, store: &StoreData) {
     }
 }
 
-/// Catch up with the store: rebuild rows, follow the detail, show new notices.
+/// Catch up with the store: rebuild rows, follow the detail, show the newest message.
 pub fn sync(state: &mut AppState, store: &StoreData) {
     if store.generation() != state.seen_generation {
         state.seen_generation = store.generation();
@@ -56,9 +41,9 @@ pub fn sync(state: &mut AppState, store: &StoreData) {
             d.refresh(store);
         }
     }
-    if let Some(n) = store.notice().filter(|n| n.seq > state.seen_notice) {
-        state.seen_notice = n.seq;
-        state.say(n.level, n.text.clone());
+    if let Some(m) = store.messages().since(state.seen_message).last() {
+        state.seen_message = m.seq;
+        state.say(m.level, m.text.clone());
     }
 }
 
@@ -68,10 +53,10 @@ fn areas(state: &AppState) -> Areas {
 }
 
 fn rebuild(state: &mut AppState, store: &StoreData) {
-    let view = &state.views[state.view.index()];
-    state.rows = ListModel::build(store, state.view, &view.filter);
-    let view = &mut state.views[state.view.index()];
+    state.rows = ListModel::build(store, state.def().shows, &state.current().filter);
     let n = state.rows.items.len();
+    let i = state.table.index(state.view);
+    let view = &mut state.views[i];
     let selected = match view.selected_key.as_ref().map(|k| state.rows.position(k)) {
         Some(Ok(i)) => i,
         Some(Err(i)) => i.min(n.saturating_sub(1)),
@@ -86,7 +71,8 @@ fn rebuild(state: &mut AppState, store: &StoreData) {
 fn keep_visible(state: &mut AppState) {
     let page = areas(state).list_page();
     let lines = state.rows.lines.len();
-    let view = &mut state.views[state.view.index()];
+    let i = state.table.index(state.view);
+    let view = &mut state.views[i];
     let Some(&line) = state.rows.items.get(view.selected) else {
         view.offset = 0;
         return;
@@ -102,7 +88,8 @@ fn keep_visible(state: &mut AppState) {
 
 fn select(state: &mut AppState, index: usize) {
     let n = state.rows.items.len();
-    let view = &mut state.views[state.view.index()];
+    let i = state.table.index(state.view);
+    let view = &mut state.views[i];
     view.selected = index.min(n.saturating_sub(1));
     view.selected_key = state.rows.item(view.selected).map(|e| e.key.clone());
     keep_visible(state);
@@ -111,6 +98,11 @@ fn select(state: &mut AppState, index: usize) {
 fn move_by(state: &mut AppState, delta: isize) {
     if state.mode == Mode::Help {
         state.help_scroll = state.help_scroll.saturating_add_signed(delta).min(200);
+        return;
+    }
+    if state.mode == Mode::Messages {
+        // The log is newest-last; scrolling up (negative) reveals older messages.
+        state.messages_scroll = state.messages_scroll.saturating_add_signed(-delta);
         return;
     }
     if let Some(page) = state
@@ -136,36 +128,34 @@ fn page(state: &AppState) -> isize {
     page as isize
 }
 
-fn switch_view(state: &mut AppState, view: Category, store: &StoreData) {
+fn switch_view(state: &mut AppState, view: ViewId, store: &StoreData) {
     state.view = view;
     state.detail = None;
-    if state.mode == Mode::Help {
+    if matches!(state.mode, Mode::Help | Mode::Messages) {
         state.mode = Mode::Normal;
     }
     rebuild(state, store);
 }
 
+fn toggle(state: &mut AppState, mode: Mode) {
+    state.mode = if state.mode == mode {
+        Mode::Normal
+    } else {
+        state.help_scroll = 0;
+        state.messages_scroll = 0;
+        mode
+    };
+}
+
 fn command(state: &mut AppState, c: Command, store: &StoreData) {
-    let views = Category::ALL;
-    let at = |offset: usize| views[(state.view.index() + offset) % views.len()];
+    let count = state.table.all().len();
     match c {
         Command::Quit => state.run = RunState::Quitting,
-        Command::Help => {
-            state.mode = if state.mode == Mode::Help {
-                Mode::Normal
-            } else {
-                state.help_scroll = 0;
-                Mode::Help
-            };
-        }
-        Command::NextView => switch_view(state, at(1), store),
-        Command::PrevView => switch_view(state, at(views.len() - 1), store),
-        Command::ViewClaims => switch_view(state, Category::Claim, store),
-        Command::ViewTemplates => switch_view(state, Category::Template, store),
-        Command::ViewRequests => switch_view(state, Category::ExportRequest, store),
-        Command::ViewExports => switch_view(state, Category::Export, store),
-        Command::ViewClusterBindings => switch_view(state, Category::ClusterBinding, store),
-        Command::ViewBindings => switch_view(state, Category::Binding, store),
+        Command::Help => toggle(state, Mode::Help),
+        Command::Messages => toggle(state, Mode::Messages),
+        Command::NextView => switch_view(state, state.table.after(state.view, 1), store),
+        Command::PrevView => switch_view(state, state.table.after(state.view, count - 1), store),
+        Command::View(id) => switch_view(state, id, store),
         Command::Up => move_by(state, -1),
         Command::Down => move_by(state, 1),
         Command::PageUp => move_by(state, -page(state)),
@@ -183,7 +173,7 @@ fn command(state: &mut AppState, c: Command, store: &StoreData) {
             state.input_error = None;
         }
         Command::OpenDetail => {
-            if state.mode == Mode::Help {
+            if matches!(state.mode, Mode::Help | Mode::Messages) {
                 return;
             }
             if let Some(entry) = state.rows.item(state.current().selected) {
@@ -192,7 +182,7 @@ fn command(state: &mut AppState, c: Command, store: &StoreData) {
             }
         }
         Command::Back => {
-            if state.mode == Mode::Help {
+            if matches!(state.mode, Mode::Help | Mode::Messages) {
                 state.mode = Mode::Normal;
             } else if state.detail.is_some() {
                 state.detail = None;
@@ -209,7 +199,7 @@ fn command(state: &mut AppState, c: Command, store: &StoreData) {
 fn set_filter(state: &mut AppState, text: &str, store: &StoreData) {
     match Filter::parse(text) {
         Ok(filter) => {
-            let view = &mut state.views[state.view.index()];
+            let view = state.current_mut();
             view.filter_text = text.to_string();
             view.filter = filter;
             state.input_error = None;
@@ -260,36 +250,72 @@ fn edit(state: &mut AppState, e: Edit, store: &StoreData) {
 }
 
 fn run_command(state: &mut AppState, text: &str, store: &StoreData) {
-    let word = text.trim_start_matches(':').to_lowercase();
-    if word.is_empty() {
+    let text = text.trim_start_matches(':').to_lowercase();
+    let mut words = text.split_whitespace();
+    let Some(word) = words.next() else {
+        return;
+    };
+    if let Some(view) = state.table.by_name(word) {
+        switch_view(state, view, store);
         return;
     }
-    if let Some((_, view)) = VIEW_COMMANDS.iter().find(|(name, _)| *name == word) {
-        switch_view(state, *view, store);
-        return;
-    }
-    match word.as_str() {
+    match word {
         "q" | "q!" | "quit" => state.run = RunState::Quitting,
         "help" | "h" | "?" => {
             state.help_scroll = 0;
             state.mode = Mode::Help;
         }
-        _ => state.say(
-            Level::Error,
-            format!("unknown command :{word} (try :claims, :templates, :requests, :exports, :clusterbindings, :bindings, :help, :q)"),
-        ),
+        "messages" | "msg" => {
+            state.messages_scroll = 0;
+            state.mode = Mode::Messages;
+        }
+        "reconnect" => reconnect(state, words.next()),
+        _ => {
+            let views: Vec<String> = state
+                .table
+                .all()
+                .iter()
+                .map(|v| format!(":{}", v.id.0))
+                .collect();
+            state.say(
+                Level::Error,
+                format!(
+                    "unknown command :{word} (try {}, :help, :q)",
+                    views.join(", ")
+                ),
+            );
+        }
     }
 }
 
+/// `:reconnect [app|cp]`: try to reach a cluster now (both when none is named).
+fn reconnect(state: &mut AppState, which: Option<&str>) {
+    let ids: &[ClusterId] = match which {
+        None => &ClusterId::ALL,
+        Some("app") => &[ClusterId::App],
+        Some("cp" | "control-plane") => &[ClusterId::ControlPlane],
+        Some(other) => {
+            state.say(
+                Level::Error,
+                format!(":reconnect {other}: name app or cp, or nothing for both"),
+            );
+            return;
+        }
+    };
+    state
+        .effects
+        .extend(ids.iter().map(|id| Effect::Reconnect(*id)));
+}
+
 fn click(state: &mut AppState, x: u16, y: u16, store: &StoreData) {
-    if state.mode == Mode::Help {
+    if matches!(state.mode, Mode::Help | Mode::Messages) {
         state.mode = Mode::Normal;
         return;
     }
     let a = areas(state);
     let inside = |r: Rect| x >= r.x && x < r.x + r.width && y >= r.y && y < r.y + r.height;
     if inside(a.tabs) {
-        if let Some(view) = layout::tab_at(a.tabs, x) {
+        if let Some(view) = layout::tab_at(state.table, a.tabs, x) {
             switch_view(state, view, store);
         }
         return;
@@ -314,7 +340,7 @@ fn click(state: &mut AppState, x: u16, y: u16, store: &StoreData) {
 fn wheel(state: &mut AppState, x: u16, y: u16, delta: isize) {
     let a = areas(state);
     let inside = |r: Rect| x >= r.x && x < r.x + r.width && y >= r.y && y < r.y + r.height;
-    if state.mode == Mode::Help || a.detail.is_some_and(inside) {
+    if matches!(state.mode, Mode::Help | Mode::Messages) || a.detail.is_some_and(inside) {
         move_by(state, delta);
     } else if inside(a.list) {
         let current = state.current().selected;

@@ -2,10 +2,11 @@
 
 use super::update::update;
 use super::{Access, AppState, Mode, RunState};
-use crate::cluster::{Category, ClusterId, Store};
+use crate::cluster::{ClusterId, Store};
 use crate::tui::action::{Action, from_event};
 use crate::tui::keymap::KeyMap;
 use crate::tui::testing;
+use crate::tui::views::ViewId;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 
 /// Parse `"jj/foo<enter>"`: characters, and `<enter>`, `<esc>`, `<tab>`, `<bs>`, `<c-c>`.
@@ -67,11 +68,11 @@ fn number_keys_tab_and_commands_switch_views() {
     let store = testing::store();
     let mut s = fresh(&store);
     run(&store, &mut s, "4");
-    assert_eq!(s.view, Category::Export);
+    assert_eq!(s.view, ViewId("exports"));
     run(&store, &mut s, "<tab>");
-    assert_eq!(s.view, Category::ClusterBinding);
+    assert_eq!(s.view, ViewId("clusterbindings"));
     run(&store, &mut s, ":bindings<enter>");
-    assert_eq!((s.view, s.mode), (Category::Binding, Mode::Normal));
+    assert_eq!((s.view, s.mode), (ViewId("bindings"), Mode::Normal));
     run(&store, &mut s, ":nope<enter>");
     assert!(
         s.message
@@ -80,7 +81,7 @@ fn number_keys_tab_and_commands_switch_views() {
             .text
             .contains("unknown command :nope")
     );
-    assert_eq!(s.view, Category::Binding);
+    assert_eq!(s.view, ViewId("bindings"));
 }
 
 #[test]
@@ -195,12 +196,12 @@ fn mouse_clicks_tabs_and_rows() {
     let store = testing::store();
     let mut s = fresh(&store);
     let data = store.read();
-    let (_, _, x, _) = crate::tui::layout::tabs(0)[2].clone();
+    let (_, _, x, _) = crate::tui::layout::tabs(s.table, 0)[2].clone();
     update(&mut s, Action::Click(x + 1, 2), &data);
-    assert_eq!(s.view, Category::ExportRequest);
+    assert_eq!(s.view, ViewId("requests"));
     update(
         &mut s,
-        Action::Command(crate::tui::keymap::Command::ViewClaims),
+        Action::Command(crate::tui::keymap::Command::View(ViewId("claims"))),
         &data,
     );
     // Row 3 is the list border, 4 the column titles, 5 the first group, 6 the first item.
@@ -216,7 +217,7 @@ fn mouse_clicks_tabs_and_rows() {
 fn store_notices_reach_the_message_line_once() {
     let store = testing::store();
     let mut s = fresh(&store);
-    store.update(|d| d.post(crate::cluster::store::Level::Error, "CP: discovery failed"));
+    store.update(|d| d.post(crate::cluster::Level::Error, "CP: discovery failed"));
     update(&mut s, Action::StoreChanged, &store.read());
     assert_eq!(s.message.as_ref().unwrap().text, "CP: discovery failed");
     run(&store, &mut s, "<esc>");

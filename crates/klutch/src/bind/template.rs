@@ -118,7 +118,8 @@ pub struct AnyExportTemplate {
     pub template: APIServiceExportTemplate,
 }
 
-const TEMPLATE_KIND: &str = "APIServiceExportTemplate";
+/// The export template's kind (the same under both groups).
+pub const TEMPLATE_KIND: &str = "APIServiceExportTemplate";
 
 impl AnyExportTemplate {
     /// Parse a JSON object of either apiVersion.

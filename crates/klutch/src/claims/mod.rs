@@ -16,6 +16,9 @@
 
 mod envelope;
 
+/// The API group of the proxy claims.
+pub const GROUP: &str = "anynines.com";
+
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
     CustomResourceConversion, CustomResourceDefinition, CustomResourceDefinitionNames,
     CustomResourceDefinitionSpec, CustomResourceDefinitionVersion, CustomResourceSubresourceStatus,

@@ -1,0 +1,183 @@
+//! `klutch-tui` without a command: the cockpit. Sets up what it runs on — settings, logging,
+//! the runtime, the cluster connections (or the embedded sandbox), the services and the
+//! terminal — hands them to the TUI's main loop, and takes them down in order afterwards.
+
+use crate::cli::CockpitArgs;
+use crate::cluster::kubeconfig::KubeconfigFailure;
+use crate::cluster::{Connections, Level, Store};
+use crate::config::{self, Paths};
+use crate::logging::{self, LogError};
+use crate::services;
+use crate::tui::app::{self, Cockpit};
+use crate::tui::settings;
+use crate::tui::state::Access;
+use crate::tui::terminal::TerminalGuard;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Why the cockpit could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum CockpitError {
+    /// The clusters could not be set up from the kubeconfig.
+    #[error(transparent)]
+    Kubeconfig(#[from] KubeconfigFailure),
+    /// Logging could not be set up.
+    #[error(transparent)]
+    Log(#[from] LogError),
+    /// The async runtime could not start.
+    #[error("cannot start the runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+    /// The terminal failed.
+    #[error("terminal error: {0}")]
+    Terminal(#[source] std::io::Error),
+    /// The embedded sandbox could not start.
+    #[error("the sandbox could not start: {0}")]
+    Sandbox(String),
+    /// A task panicked; the cockpit stopped rather than draw on a restored terminal.
+    #[error("klutch-tui stopped after an internal error (a panic); the log file has the details")]
+    Panicked,
+}
+
+/// Run the cockpit until the user quits. Logs go to the state directory.
+pub fn run(args: CockpitArgs) -> anyhow::Result<ExitCode> {
+    main(args)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn main(args: CockpitArgs) -> Result<(), CockpitError> {
+    let started = Instant::now();
+    let paths = Paths::discover();
+    let _log = logging::init(&paths.state_dir)?;
+    let runtime = super::runtime().map_err(CockpitError::Runtime)?;
+    let result = runtime.block_on(cockpit(args, paths, started));
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    if let Err(e) = &result {
+        tracing::error!(error = %e, "cockpit failed");
+    }
+    result
+}
+
+async fn cockpit(args: CockpitArgs, paths: Paths, started: Instant) -> Result<(), CockpitError> {
+    let no_color = std::env::var_os("NO_COLOR");
+    let (file, problems) = config::read(&paths.config_file());
+    let (app_default, cp_default) = (file.app_context.clone(), file.cp_context.clone());
+    let settings = settings::from_file(
+        file,
+        problems,
+        &paths.config_file(),
+        &paths.themes_dir(),
+        args.theme.as_deref(),
+        no_color.as_deref(),
+    );
+    for problem in &settings.problems {
+        tracing::warn!("{problem}");
+    }
+    let embedded = if args.sandbox {
+        Some(EmbeddedSandbox::start(&paths.state_dir).await?)
+    } else {
+        None
+    };
+    let (kubeconfig, app_context, cp_context) = match &embedded {
+        Some(sb) => (
+            Some(sb.kubeconfig()),
+            Some(sandbox::APP_CONTEXT.to_string()),
+            Some(sandbox::CONTROL_PLANE_CONTEXT.to_string()),
+        ),
+        None => (
+            args.kubeconfig.clone(),
+            args.app_context.clone().or(app_default),
+            args.cp_context.clone().or(cp_default),
+        ),
+    };
+    let connections = Connections::resolve(
+        kubeconfig.as_deref(),
+        app_context.as_deref(),
+        cp_context.as_deref(),
+    )
+    .await?;
+    let store = Store::new();
+    if let Some(sb) = &embedded {
+        // Where to point kubectl while the cockpit runs (the file goes when it stops).
+        let text = format!(
+            "sandbox kubeconfig: {} (contexts {}, {})",
+            sb.kubeconfig(),
+            sandbox::APP_CONTEXT,
+            sandbox::CONTROL_PLANE_CONTEXT
+        );
+        store.update(|d| d.post(Level::Info, text));
+    }
+    if !settings.problems.is_empty() {
+        let text = settings.problems.join("; ");
+        store.update(|d| d.post(Level::Error, text));
+    }
+    let clusters = Arc::new(connections.start(&store));
+    let (services, services_task) = services::start(services::Context {
+        store: store.clone(),
+        clusters: clusters.clone(),
+    });
+    let access = if args.readonly {
+        Access::ReadOnly
+    } else {
+        Access::ReadWrite
+    };
+    let mut guard = TerminalGuard::enter().map_err(CockpitError::Terminal)?;
+    let size = guard.terminal.size().map_err(CockpitError::Terminal)?;
+    let mut cockpit = Cockpit::new(
+        store,
+        services,
+        settings.theme,
+        settings.keymap,
+        (size.width, size.height),
+        access,
+    );
+    let exit = app::run(&mut guard.terminal, &mut cockpit, started).await;
+    drop(guard);
+    drop(cockpit);
+    services_task.abort();
+    drop(clusters);
+    if let Some(sb) = embedded {
+        sb.stop().await;
+    }
+    tracing::info!(?exit, "cockpit stopped");
+    match exit {
+        Ok(app::Exit::Panicked) => Err(CockpitError::Panicked),
+        Ok(_) => Ok(()),
+        Err(e) => Err(CockpitError::Terminal(e)),
+    }
+}
+
+/// The sandbox started in this process by `--sandbox`; its kubeconfig lives in a directory
+/// of its own in the state directory, removed when it stops.
+struct EmbeddedSandbox {
+    sandbox: sandbox::Sandbox,
+    dir: std::path::PathBuf,
+}
+
+impl EmbeddedSandbox {
+    async fn start(state_dir: &std::path::Path) -> Result<EmbeddedSandbox, CockpitError> {
+        let dir = state_dir.join(format!("embedded-sandbox-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| CockpitError::Sandbox(format!("cannot create {}: {e}", dir.display())))?;
+        let config = sandbox::SandboxConfig {
+            kubeconfig_out: dir.join("kubeconfig.yaml"),
+            info_out: dir.join("info.json"),
+            ..sandbox::SandboxConfig::default()
+        };
+        let sandbox = sandbox::start(config)
+            .await
+            .map_err(|e| CockpitError::Sandbox(e.to_string()))?;
+        tracing::info!(app = %sandbox.info().app_server,
+            control_plane = %sandbox.info().control_plane_server, "embedded sandbox ready");
+        Ok(EmbeddedSandbox { sandbox, dir })
+    }
+
+    fn kubeconfig(&self) -> String {
+        self.sandbox.info().kubeconfig.display().to_string()
+    }
+
+    async fn stop(self) {
+        self.sandbox.shutdown().await;
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

@@ -1,0 +1,116 @@
+//! The services layer: everything the cockpit asks to have done in the world goes through
+//! here as an [`Effect`], over one bounded channel, and runs off the render path. Results and
+//! progress come back as messages in the store's bounded queue (the message line and the
+//! message log read it), or as the store's own data once the watchers see the change.
+//!
+//! Each service gets a folder of its own (`claims/`, `bind/`, `konnector/`) with a typed API
+//! the headless commands call directly; the cockpit reaches it only through an effect.
+
+use crate::cluster::{ClusterId, ClusterSet, Level, Store};
+use std::sync::Arc;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+/// Effects waiting to be picked up before the cockpit says the services are busy.
+const QUEUE: usize = 64;
+
+/// Something the cockpit asks the services to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// Try to reach a cluster now instead of after the reconnect backoff.
+    Reconnect(ClusterId),
+}
+
+/// Why an effect was not taken.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SendError {
+    /// Too many effects are waiting.
+    #[error("busy: {QUEUE} requests are still waiting; try again in a moment")]
+    Busy,
+    /// The services have stopped (the program is ending).
+    #[error("the services have stopped")]
+    Stopped,
+}
+
+/// The cockpit's handle on the services: cheap to clone, never blocks.
+#[derive(Clone, Debug)]
+pub struct Services {
+    tx: mpsc::Sender<Effect>,
+}
+
+impl Services {
+    /// Hand an effect to the services.
+    pub fn send(&self, effect: Effect) -> Result<(), SendError> {
+        self.tx.try_send(effect).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => SendError::Busy,
+            mpsc::error::TrySendError::Closed(_) => SendError::Stopped,
+        })
+    }
+
+    /// A handle whose effects go to the returned receiver instead of to running services
+    /// (tests and benchmarks look at what the cockpit asked for).
+    pub fn detached() -> (Services, mpsc::Receiver<Effect>) {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        (Services { tx }, rx)
+    }
+}
+
+/// What the services work with.
+#[derive(Clone)]
+pub struct Context {
+    /// Where results and progress go.
+    pub store: Store,
+    /// The connected clusters.
+    pub clusters: Arc<ClusterSet>,
+}
+
+/// Start the services; they run until every [`Services`] handle is dropped.
+pub fn start(ctx: Context) -> (Services, JoinHandle<()>) {
+    let (services, mut rx) = Services::detached();
+    let task = tokio::spawn(async move {
+        while let Some(effect) = rx.recv().await {
+            tracing::debug!(?effect, "effect");
+            let ctx = ctx.clone();
+            tokio::spawn(async move { run(effect, &ctx).await });
+        }
+    });
+    (services, task)
+}
+
+async fn run(effect: Effect, ctx: &Context) {
+    match effect {
+        Effect::Reconnect(id) => {
+            let (level, text) = if ctx.clusters.retry_now(id) {
+                (Level::Info, format!("{}: reconnecting now", id.label()))
+            } else {
+                (
+                    Level::Error,
+                    format!("{}: no cluster is configured to reconnect to", id.label()),
+                )
+            };
+            ctx.store.update(|d| d.post(level, text));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_queue_says_busy_and_a_closed_one_stopped() {
+        let (services, rx) = Services::detached();
+        for _ in 0..QUEUE {
+            services.send(Effect::Reconnect(ClusterId::App)).unwrap();
+        }
+        assert_eq!(
+            services.send(Effect::Reconnect(ClusterId::App)),
+            Err(SendError::Busy)
+        );
+        drop(rx);
+        assert_eq!(
+            services.send(Effect::Reconnect(ClusterId::App)),
+            Err(SendError::Stopped)
+        );
+    }
+}

@@ -1,0 +1,137 @@
+//! Snapshot tests of every view: TestBackend buffers (text and styles) at 80×24 and 160×48,
+//! in the dark and light themes and with NO_COLOR.
+
+use super::{Ctx, draw};
+use crate::cluster::health::Link;
+use crate::cluster::{ClusterId, ClusterState, Store};
+use crate::tui::action::{Action, Edit};
+use crate::tui::keymap::{Command, KeyMap};
+use crate::tui::state::update::update;
+use crate::tui::state::{Access, AppState};
+use crate::tui::testing;
+use crate::tui::theme::Theme;
+use crate::tui::views::{VIEWS, ViewId};
+use klutch::objects::ObjectClass;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::time::Duration;
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
+
+fn themes() -> [(&'static str, Theme); 3] {
+    let dark = Theme::default_theme();
+    [
+        ("nocolor", dark.without_color()),
+        ("dark", dark),
+        ("light", Theme::load("light", None).unwrap()),
+    ]
+}
+
+fn render(store: &Store, state: &AppState, theme: &Theme) -> String {
+    let (w, h) = state.size;
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    let keymap = KeyMap::default();
+    let data = store.read();
+    terminal
+        .draw(|f| {
+            let ctx = Ctx {
+                state,
+                store: &data,
+                theme,
+                keymap: &keymap,
+                now: testing::now(),
+            };
+            draw(&ctx, f.area(), f.buffer_mut());
+        })
+        .unwrap();
+    format!("{:?}", terminal.backend().buffer())
+}
+
+fn state_for(store: &Store, size: (u16, u16), actions: &[Action]) -> AppState {
+    let mut state = AppState::new(size, Access::ReadWrite);
+    let data = store.read();
+    update(&mut state, Action::StoreChanged, &data);
+    for a in actions {
+        update(&mut state, a.clone(), &data);
+    }
+    state
+}
+
+#[test]
+fn every_view_in_every_size_and_theme() {
+    let store = testing::store();
+    for view in VIEWS {
+        for size in SIZES {
+            let state = state_for(&store, size, &[Action::Command(Command::View(view.id))]);
+            for (theme_name, theme) in themes() {
+                let name = format!("{}_{}x{}_{theme_name}", view.id.0, size.0, size.1);
+                insta::assert_snapshot!(name, render(&store, &state, &theme));
+            }
+        }
+    }
+}
+
+#[test]
+fn detail_pane_in_every_size_and_theme() {
+    let store = testing::store();
+    let open = [
+        Action::Command(Command::Down),
+        Action::Command(Command::OpenDetail),
+    ];
+    for size in SIZES {
+        let state = state_for(&store, size, &open);
+        assert!(state.detail.is_some());
+        for (theme_name, theme) in themes() {
+            let name = format!("detail_{}x{}_{theme_name}", size.0, size.1);
+            insta::assert_snapshot!(name, render(&store, &state, &theme));
+        }
+    }
+}
+
+#[test]
+fn help_filter_and_command_line() {
+    let store = testing::store();
+    let dark = Theme::default_theme();
+    let help = state_for(&store, (80, 24), &[Action::Command(Command::Help)]);
+    insta::assert_snapshot!("help_80x24_dark", render(&store, &help, &dark));
+    let help = state_for(&store, (160, 48), &[Action::Command(Command::Help)]);
+    insta::assert_snapshot!("help_160x48_dark", render(&store, &help, &dark));
+    let mut typing = vec![Action::Command(Command::Filter)];
+    typing.extend("orders".chars().map(|c| Action::Edit(Edit::Char(c))));
+    let filter = state_for(&store, (80, 24), &typing);
+    insta::assert_snapshot!("filter_typing_80x24_dark", render(&store, &filter, &dark));
+    let mut bad = vec![Action::Command(Command::Filter)];
+    bad.extend("app in x".chars().map(|c| Action::Edit(Edit::Char(c))));
+    let bad = state_for(&store, (80, 24), &bad);
+    insta::assert_snapshot!("filter_error_80x24_dark", render(&store, &bad, &dark));
+}
+
+#[test]
+fn header_shows_reconnecting_and_missing_control_plane() {
+    let store = testing::store();
+    store.update(|d| {
+        d.cluster_mut(ClusterId::App).link = Link::Down {
+            since: testing::now(),
+            attempts: 3,
+            last_error: "Connection refused (os error 111)".into(),
+            retry_in: Duration::from_secs(2),
+        };
+        *d.cluster_mut(ClusterId::ControlPlane) = ClusterState::default();
+        for class in [ObjectClass::ExportTemplate, ObjectClass::Export] {
+            for key in d.list(class).keys().cloned().collect::<Vec<_>>() {
+                d.remove(class, &key);
+            }
+        }
+    });
+    let state = state_for(
+        &store,
+        (80, 24),
+        &[Action::Command(Command::View(ViewId("exports")))],
+    );
+    let mut state = state;
+    state.access = Access::ReadOnly;
+    insta::assert_snapshot!(
+        "header_states_80x24_dark",
+        render(&store, &state, &Theme::default_theme())
+    );
+}

@@ -1,0 +1,345 @@
+//! The cockpit's views as one table: each view's id, tab title, list heading, `:` names,
+//! default key, help text and columns (title, width, extractor). Tabs, the `:` command line,
+//! the key map, the help and the list pane all read this table; adding a view is one entry
+//! here (and an extractor if it shows a new fact), nothing else.
+
+use super::panes::format::{age, parse_time};
+use super::theme::Slot;
+use crate::cluster::Entry;
+use crate::cluster::entry::StatusKind;
+use jiff::Timestamp;
+use klutch::objects::ObjectClass;
+use klutch::status::Facts;
+
+/// A view's id: its first `:` name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ViewId(pub &'static str);
+
+/// How a column takes its width.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Width {
+    /// Always this many columns (gives way, widest first, in a narrow pane).
+    Fixed(u16),
+    /// A share of what is left, by weight.
+    Flex(u16),
+    /// Like [`Width::Flex`], but served first and kept readable (the name).
+    Primary(u16),
+}
+
+/// A cell: its text and the theme slot it is drawn in.
+pub type Cell = (String, Slot);
+
+/// One column of a list view.
+#[derive(Clone, Copy, Debug)]
+pub struct Column {
+    /// The heading.
+    pub title: &'static str,
+    /// How wide.
+    pub width: Width,
+    /// Hidden when the pane is narrower than this.
+    pub min_pane: u16,
+    /// The cell of an object, at a time (for ages).
+    pub cell: fn(&Entry, Timestamp) -> Cell,
+}
+
+/// One view.
+#[derive(Clone, Copy, Debug)]
+pub struct View {
+    /// Its id (also its first `:` name).
+    pub id: ViewId,
+    /// The tab's title.
+    pub tab: &'static str,
+    /// The list's heading.
+    pub heading: &'static str,
+    /// Which cluster(s) it shows, after the heading.
+    pub scope: &'static str,
+    /// Every `:` name that opens it (the first is the id).
+    pub names: &'static [&'static str],
+    /// The key command's name in the config file (`view-claims`).
+    pub command: &'static str,
+    /// The default key.
+    pub key: &'static str,
+    /// What the key does (the help shows it).
+    pub description: &'static str,
+    /// What an empty list says it has none of.
+    pub nouns: &'static str,
+    /// The objects it lists.
+    pub shows: ObjectClass,
+    /// Its columns, left to right.
+    pub columns: &'static [Column],
+}
+
+impl View {
+    /// Whether its objects live only on the Control Plane.
+    pub fn control_plane_only(&self) -> bool {
+        self.shows.side() == klutch::objects::Side::ControlPlane
+    }
+}
+
+const fn col(
+    title: &'static str,
+    width: Width,
+    min_pane: u16,
+    cell: fn(&Entry, Timestamp) -> Cell,
+) -> Column {
+    Column {
+        title,
+        width,
+        min_pane,
+        cell,
+    }
+}
+
+fn kind(e: &Entry, _: Timestamp) -> Cell {
+    (e.key.kind.clone(), Slot::Base)
+}
+
+fn name(e: &Entry, _: Timestamp) -> Cell {
+    (e.key.name.clone(), Slot::Base)
+}
+
+fn cluster(e: &Entry, _: Timestamp) -> Cell {
+    (e.key.cluster.short().to_string(), Slot::Dim)
+}
+
+fn status(e: &Entry, _: Timestamp) -> Cell {
+    let (symbol, slot) = match e.status.kind {
+        StatusKind::Ready => ("✓", Slot::StatusReady),
+        StatusKind::Progressing => ("◷", Slot::StatusProgress),
+        StatusKind::Failed => ("✗", Slot::StatusFailed),
+        StatusKind::Deleting => ("⌫", Slot::StatusProgress),
+        StatusKind::Unknown => ("·", Slot::StatusUnknown),
+    };
+    (format!("{symbol} {}", e.status.text), slot)
+}
+
+fn created(e: &Entry, now: Timestamp) -> Cell {
+    (age(now, e.created), Slot::Dim)
+}
+
+/// A fact of the entry's class as a plain cell (`-` when the entry is of another class).
+fn fact(e: &Entry, pick: fn(&Facts) -> Option<&str>) -> Cell {
+    (pick(&e.facts).unwrap_or("-").to_string(), Slot::Base)
+}
+
+fn claim_detail(e: &Entry, _: Timestamp) -> Cell {
+    fact(e, |f| match f {
+        Facts::Claim { detail } => Some(detail),
+        _ => None,
+    })
+}
+
+fn template_exports(e: &Entry, _: Timestamp) -> Cell {
+    fact(e, |f| match f {
+        Facts::ExportTemplate { exports } => Some(exports),
+        _ => None,
+    })
+}
+
+fn request_resources(e: &Entry, _: Timestamp) -> Cell {
+    fact(e, |f| match f {
+        Facts::ExportRequest { resources } => Some(resources),
+        _ => None,
+    })
+}
+
+fn export_resource(e: &Entry, _: Timestamp) -> Cell {
+    fact(e, |f| match f {
+        Facts::Export { resource } => Some(resource),
+        _ => None,
+    })
+}
+
+fn provider(e: &Entry, _: Timestamp) -> Cell {
+    fact(e, |f| match f {
+        Facts::ClusterBinding { provider, .. } | Facts::ApiServiceBinding { provider, .. } => {
+            Some(provider)
+        }
+        _ => None,
+    })
+}
+
+fn heartbeat(e: &Entry, now: Timestamp) -> Cell {
+    let at = match &e.facts {
+        Facts::ClusterBinding { last_heartbeat, .. } => parse_time(last_heartbeat),
+        _ => None,
+    };
+    (age(now, at), Slot::Dim)
+}
+
+fn secret(e: &Entry, _: Timestamp) -> Cell {
+    fact(e, |f| match f {
+        Facts::ApiServiceBinding { secret, .. } => Some(secret),
+        _ => None,
+    })
+}
+
+const STATUS: Column = col("STATUS", Width::Fixed(18), 0, status);
+const AGE: Column = col("AGE", Width::Fixed(6), 0, created);
+
+/// The cockpit's views, in tab order.
+pub const VIEWS: &[View] = &[
+    View {
+        id: ViewId("claims"),
+        tab: "Claims",
+        heading: "Claims",
+        scope: "both clusters",
+        names: &["claims", "c"],
+        command: "view-claims",
+        key: "1",
+        description: "Claims of both clusters",
+        nouns: "claims",
+        shows: ObjectClass::Claim,
+        columns: &[
+            col("KIND", Width::Fixed(20), 0, kind),
+            col("NAME", Width::Primary(3), 0, name),
+            col("CL", Width::Fixed(3), 0, cluster),
+            STATUS,
+            col("DETAIL", Width::Flex(4), 100, claim_detail),
+            AGE,
+        ],
+    },
+    View {
+        id: ViewId("templates"),
+        tab: "Templates",
+        heading: "Export templates",
+        scope: "Control Plane",
+        names: &["templates", "tpl"],
+        command: "view-templates",
+        key: "2",
+        description: "Control Plane: export templates",
+        nouns: "export templates",
+        shows: ObjectClass::ExportTemplate,
+        columns: &[
+            col("NAME", Width::Primary(2), 0, name),
+            col("EXPORTS", Width::Flex(3), 0, template_exports),
+            AGE,
+        ],
+    },
+    View {
+        id: ViewId("requests"),
+        tab: "Requests",
+        heading: "Export requests",
+        scope: "Control Plane",
+        names: &["requests", "apiserviceexportrequests"],
+        command: "view-requests",
+        key: "3",
+        description: "Control Plane: export requests",
+        nouns: "export requests",
+        shows: ObjectClass::ExportRequest,
+        columns: &[
+            col("NAME", Width::Primary(2), 0, name),
+            col("RESOURCES", Width::Flex(3), 0, request_resources),
+            STATUS,
+            AGE,
+        ],
+    },
+    View {
+        id: ViewId("exports"),
+        tab: "Exports",
+        heading: "Exports",
+        scope: "Control Plane",
+        names: &["exports", "apiserviceexports"],
+        command: "view-exports",
+        key: "4",
+        description: "Control Plane: exports",
+        nouns: "exports",
+        shows: ObjectClass::Export,
+        columns: &[
+            col("NAME", Width::Primary(2), 0, name),
+            col("RESOURCE", Width::Flex(3), 0, export_resource),
+            STATUS,
+            AGE,
+        ],
+    },
+    View {
+        id: ViewId("clusterbindings"),
+        tab: "Cluster bindings",
+        heading: "Cluster bindings",
+        scope: "Control Plane",
+        names: &["clusterbindings", "cb"],
+        command: "view-cluster-bindings",
+        key: "5",
+        description: "Control Plane: cluster bindings",
+        nouns: "cluster bindings",
+        shows: ObjectClass::ClusterBinding,
+        columns: &[
+            col("NAME", Width::Primary(2), 0, name),
+            col("PROVIDER", Width::Flex(2), 0, provider),
+            col("HEARTBEAT", Width::Fixed(9), 0, heartbeat),
+            STATUS,
+            AGE,
+        ],
+    },
+    View {
+        id: ViewId("bindings"),
+        tab: "Bindings",
+        heading: "API service bindings",
+        scope: "App",
+        names: &["bindings", "apiservicebindings"],
+        command: "view-bindings",
+        key: "6",
+        description: "App: API service bindings",
+        nouns: "API service bindings",
+        shows: ObjectClass::ApiServiceBinding,
+        columns: &[
+            col("NAME", Width::Primary(3), 0, name),
+            col("PROVIDER", Width::Flex(2), 0, provider),
+            col("SECRET", Width::Flex(2), 90, secret),
+            STATUS,
+            AGE,
+        ],
+    },
+];
+
+/// The views the cockpit runs with: the built-in table, or another one (tests).
+#[derive(Clone, Copy, Debug)]
+pub struct Views(pub &'static [View]);
+
+impl Default for Views {
+    fn default() -> Self {
+        Views(VIEWS)
+    }
+}
+
+impl PartialEq for Views {
+    /// The same table (not merely equal entries).
+    fn eq(&self, other: &Views) -> bool {
+        std::ptr::eq(self.0, other.0)
+    }
+}
+
+impl Views {
+    /// Every view, in tab order.
+    pub fn all(self) -> &'static [View] {
+        self.0
+    }
+
+    /// The first view.
+    pub fn first(self) -> &'static View {
+        &self.0[0]
+    }
+
+    /// The position of a view in the table.
+    pub fn index(self, id: ViewId) -> usize {
+        self.0.iter().position(|v| v.id == id).unwrap_or(0)
+    }
+
+    /// A view by id (the first view for an id not in the table).
+    pub fn get(self, id: ViewId) -> &'static View {
+        &self.0[self.index(id)]
+    }
+
+    /// The view `offset` tabs after `id`, wrapping around.
+    pub fn after(self, id: ViewId, offset: usize) -> ViewId {
+        self.0[(self.index(id) + offset) % self.0.len()].id
+    }
+
+    /// The view a `:` name opens.
+    pub fn by_name(self, name: &str) -> Option<ViewId> {
+        self.0
+            .iter()
+            .find(|v| v.names.contains(&name))
+            .map(|v| v.id)
+    }
+}
