@@ -1,4 +1,4 @@
-//! Cockpit benchmark: prints figures for the targets of issue 11.
+//! Cockpit benchmark: prints the figures the README's performance section records.
 //!
 //! In process (TestBackend, 10,000 claims): one frame at 160×48 (target ≤ 2 ms) and a filter
 //! keystroke to its new frame (≤ 16 ms). Against the sandbox (10,000 claims created through

@@ -114,3 +114,85 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod reconnect_tests {
+    use super::*;
+    use crate::cluster::{ClusterSpec, Connections, Link};
+    use std::time::Duration;
+
+    /// A client for a port nobody listens on.
+    fn dead_client() -> kube::Client {
+        let url = "http://127.0.0.1:9".parse().unwrap();
+        kube::Client::try_from(kube::Config::new(url)).unwrap()
+    }
+
+    fn attempts(store: &Store) -> (u32, Duration) {
+        match &store.read().cluster(ClusterId::App).link {
+            Link::Down {
+                attempts, retry_in, ..
+            } => (*attempts, *retry_in),
+            _ => (0, Duration::ZERO),
+        }
+    }
+
+    async fn until(what: &str, mut f: impl FnMut() -> bool) {
+        tokio::time::timeout(Duration::from_secs(10), async {
+            while !f() {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+        .await
+        .unwrap_or_else(|_| panic!("timed out waiting for {what}"));
+    }
+
+    #[tokio::test]
+    async fn reconnect_cuts_the_backoff_short_and_says_so() {
+        let store = Store::new();
+        let connections = Connections {
+            specs: vec![ClusterSpec {
+                id: ClusterId::App,
+                context: "dead".into(),
+                server: "http://127.0.0.1:9".into(),
+                client: dead_client(),
+            }],
+        };
+        let clusters = Arc::new(connections.start(&store));
+        let (services, _task) = start(Context {
+            store: store.clone(),
+            clusters,
+        });
+        // Wait until the backoff is long, so that a prompt retry can only be ours.
+        until("a long backoff", || {
+            attempts(&store).1 >= Duration::from_secs(1)
+        })
+        .await;
+        let (before, _) = attempts(&store);
+        services.send(Effect::Reconnect(ClusterId::App)).unwrap();
+        tokio::time::timeout(Duration::from_millis(900), async {
+            while attempts(&store).0 <= before {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await
+        .expect("the supervisor tried again before its backoff ran out");
+        until("the message", || {
+            store
+                .read()
+                .messages()
+                .iter()
+                .any(|m| m.text == "App: reconnecting now")
+        })
+        .await;
+        services
+            .send(Effect::Reconnect(ClusterId::ControlPlane))
+            .unwrap();
+        until("the error", || {
+            store.read().messages().iter().any(|m| {
+                m.level == Level::Error
+                    && m.text == "Control Plane: no cluster is configured to reconnect to"
+            })
+        })
+        .await;
+    }
+}

@@ -343,3 +343,79 @@ impl Views {
             .map(|v| v.id)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::action::{Action, Edit};
+    use crate::tui::keymap::{Command, Key, KeyMap};
+    use crate::tui::layout;
+    use crate::tui::panes::help::help_lines;
+    use crate::tui::state::update::update;
+    use crate::tui::state::{Access, AppState};
+    use crate::tui::testing;
+
+    const FAKE_COLUMNS: &[Column] = &[col("NAME", Width::Primary(1), 0, name)];
+
+    /// The built-in views plus one more, as a new view would be added.
+    fn with_fake_view() -> Views {
+        let mut all = VIEWS.to_vec();
+        all.push(View {
+            id: ViewId("fakes"),
+            tab: "Fakes",
+            heading: "Fake objects",
+            scope: "App",
+            names: &["fakes", "fk"],
+            command: "view-fakes",
+            key: "7",
+            description: "Fake objects for the test",
+            nouns: "fakes",
+            shows: ObjectClass::ApiServiceBinding,
+            columns: FAKE_COLUMNS,
+        });
+        Views(Box::leak(all.into_boxed_slice()))
+    }
+
+    #[test]
+    fn one_table_entry_makes_a_tab_a_command_a_key_and_help() {
+        let views = with_fake_view();
+        let tabs = layout::tabs(views, 0);
+        assert_eq!(tabs.len(), VIEWS.len() + 1);
+        assert_eq!(tabs.last().map(|t| t.1.as_str()), Some(" 7 Fakes "));
+
+        let store = testing::store();
+        let data = store.read();
+        let mut state = AppState::with_views(views, (160, 48), Access::ReadWrite);
+        update(&mut state, Action::StoreChanged, &data);
+        update(&mut state, Action::Command(Command::CommandLine), &data);
+        for c in "fk".chars() {
+            update(&mut state, Action::Edit(Edit::Char(c)), &data);
+        }
+        update(&mut state, Action::Edit(Edit::Submit), &data);
+        assert_eq!(state.view, ViewId("fakes"));
+        assert_eq!(state.def().heading, "Fake objects");
+
+        let keymap = KeyMap::new(views);
+        let seven = Key::parse("7").unwrap();
+        assert_eq!(keymap.command(seven), Some(Command::View(ViewId("fakes"))));
+        assert_eq!(keymap.name(Command::View(ViewId("fakes"))), "view-fakes");
+        let help = help_lines(&keymap, views);
+        assert!(
+            help.iter()
+                .any(|(k, d)| k == "7" && d == "Fake objects for the test"),
+            "{help:?}"
+        );
+        assert!(
+            help.iter().any(|(_, d)| d.contains(":fakes  :fk")),
+            "{help:?}"
+        );
+        // The key map's overrides know the new command by its name.
+        let mut keymap = keymap;
+        let problems = keymap.apply(&[("view-fakes".to_string(), vec!["f".to_string()])].into());
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(
+            keymap.command(Key::parse("f").unwrap()),
+            Some(Command::View(ViewId("fakes")))
+        );
+    }
+}
