@@ -24,6 +24,13 @@ pub enum Width {
     Flex(u16),
     /// Like [`Width::Flex`], but served first and kept readable (the name).
     Primary(u16),
+    /// As wide as the widest cell of the list, within `min..=max` (then like a fixed one).
+    Fit {
+        /// At least this wide.
+        min: u16,
+        /// At most this wide.
+        max: u16,
+    },
 }
 
 /// A cell: its text and the theme slot it is drawn in.
@@ -113,6 +120,15 @@ fn status(e: &Entry, _: Timestamp) -> Cell {
     (format!("{symbol} {}", e.status.text), slot)
 }
 
+/// Why an object is not well, when it says: the message of its status.
+fn message(e: &Entry, _: Timestamp) -> Cell {
+    let text = match e.status.kind {
+        StatusKind::Ready => "",
+        _ => e.status.message.as_deref().unwrap_or(""),
+    };
+    (text.to_string(), Slot::Dim)
+}
+
 fn created(e: &Entry, now: Timestamp) -> Cell {
     (age(now, e.created), Slot::Dim)
 }
@@ -174,7 +190,8 @@ fn secret(e: &Entry, _: Timestamp) -> Cell {
     })
 }
 
-const STATUS: Column = col("STATUS", Width::Fixed(18), 0, status);
+const STATUS: Column = col("STATUS", Width::Fit { min: 18, max: 32 }, 0, status);
+const MESSAGE: Column = col("MESSAGE", Width::Flex(4), 140, message);
 const AGE: Column = col("AGE", Width::Fixed(6), 0, created);
 
 /// The cockpit's views, in tab order.
@@ -195,7 +212,8 @@ pub const VIEWS: &[View] = &[
             col("NAME", Width::Primary(3), 0, name),
             col("CL", Width::Fixed(3), 0, cluster),
             STATUS,
-            col("DETAIL", Width::Flex(4), 100, claim_detail),
+            col("DETAIL", Width::Fit { min: 8, max: 44 }, 100, claim_detail),
+            MESSAGE,
             AGE,
         ],
     },
@@ -231,6 +249,7 @@ pub const VIEWS: &[View] = &[
             col("NAME", Width::Primary(2), 0, name),
             col("RESOURCES", Width::Flex(3), 0, request_resources),
             STATUS,
+            MESSAGE,
             AGE,
         ],
     },
@@ -249,6 +268,7 @@ pub const VIEWS: &[View] = &[
             col("NAME", Width::Primary(2), 0, name),
             col("RESOURCE", Width::Flex(3), 0, export_resource),
             STATUS,
+            MESSAGE,
             AGE,
         ],
     },
@@ -268,6 +288,7 @@ pub const VIEWS: &[View] = &[
             col("PROVIDER", Width::Flex(2), 0, provider),
             col("HEARTBEAT", Width::Fixed(9), 0, heartbeat),
             STATUS,
+            MESSAGE,
             AGE,
         ],
     },
@@ -287,6 +308,7 @@ pub const VIEWS: &[View] = &[
             col("PROVIDER", Width::Flex(2), 0, provider),
             col("SECRET", Width::Flex(2), 90, secret),
             STATUS,
+            MESSAGE,
             AGE,
         ],
     },

@@ -20,7 +20,7 @@ const MIN_FLEX: u16 = 16;
 const MIN_FIXED: u16 = 3;
 
 /// Resolve widths for a pane of `inner` columns (after the 2-column indent).
-fn widths(cols: &[Column], inner: u16) -> Vec<(usize, u16)> {
+fn widths(cols: &[Column], fit: &[u16], inner: u16) -> Vec<(usize, u16)> {
     let shown: Vec<usize> = (0..cols.len())
         .filter(|&i| inner >= cols[i].min_pane)
         .collect();
@@ -29,6 +29,7 @@ fn widths(cols: &[Column], inner: u16) -> Vec<(usize, u16)> {
         .iter()
         .filter_map(|&i| match cols[i].width {
             Width::Fixed(w) => Some((i, w)),
+            Width::Fit { min, .. } => Some((i, fit.get(i).copied().unwrap_or(min).max(min))),
             Width::Flex(_) | Width::Primary(_) => None,
         })
         .collect();
@@ -36,7 +37,7 @@ fn widths(cols: &[Column], inner: u16) -> Vec<(usize, u16)> {
         .iter()
         .map(|&i| match cols[i].width {
             Width::Flex(w) | Width::Primary(w) => w,
-            Width::Fixed(_) => 0,
+            Width::Fixed(_) | Width::Fit { .. } => 0,
         })
         .sum();
     let flex_count = shown
@@ -66,7 +67,9 @@ fn widths(cols: &[Column], inner: u16) -> Vec<(usize, u16)> {
         .iter()
         .map(|&i| {
             let w = match cols[i].width {
-                Width::Fixed(_) => fixed.iter().find(|(f, _)| *f == i).map_or(0, |(_, w)| *w),
+                Width::Fixed(_) | Width::Fit { .. } => {
+                    fixed.iter().find(|(f, _)| *f == i).map_or(0, |(_, w)| *w)
+                }
                 Width::Flex(weight) | Width::Primary(weight) => {
                     seen += 1;
                     let w = if seen == flex_count {
@@ -139,7 +142,7 @@ pub fn draw(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
         return;
     }
     let cols = ctx.state.def().columns;
-    let widths = widths(cols, inner.width.saturating_sub(2));
+    let widths = widths(cols, &ctx.state.rows.fit, inner.width.saturating_sub(2));
     let mut x = inner.x + 2;
     for (i, w) in &widths {
         buf.set_stringn(
@@ -206,7 +209,7 @@ mod tests {
 
     fn titled(view: &'static str, inner: u16) -> Vec<(&'static str, u16)> {
         let cols = Views::default().get(ViewId(view)).columns;
-        widths(cols, inner)
+        widths(cols, &[], inner)
             .into_iter()
             .map(|(i, w)| (cols[i].title, w))
             .collect()

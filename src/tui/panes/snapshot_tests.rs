@@ -135,3 +135,55 @@ fn header_shows_reconnecting_and_missing_control_plane() {
         render(&store, &state, &Theme::default_theme())
     );
 }
+
+#[test]
+fn long_reasons_and_failed_requests_read_in_full_at_160_columns() {
+    let store = testing::store();
+    let bind = "klutch.anynines.com/v1alpha1";
+    store.update(|d| {
+        d.apply(testing::object(
+            serde_json::json!({"apiVersion": bind, "kind": "ClusterBinding",
+                "metadata": {"name": "cluster", "namespace": "cluster-zz9",
+                             "creationTimestamp": "2026-06-10T11:00:00Z"},
+                "spec": {"providerPrettyName": "anynines"},
+                "status": {"conditions": [{"type": "Ready", "status": "False",
+                    "reason": "FirstHeartbeatPending",
+                    "message": "waiting for the first heartbeat of the konnector"}]}}),
+            ClusterId::ControlPlane,
+        ));
+        d.apply(testing::object(
+            serde_json::json!({"apiVersion": bind, "kind": "APIServiceExportRequest",
+                "metadata": {"name": "searchinstances.anynines.com", "namespace": "cluster-zz9",
+                             "creationTimestamp": "2026-06-10T11:00:00Z"},
+                "spec": {"resources": [{"group": "anynines.com", "resource": "searchinstances"}]},
+                "status": {"phase": "Failed",
+                    "terminalMessage": "no export template selects searchinstances.anynines.com",
+                    "conditions": [{"type": "Ready", "status": "False", "reason": "TemplateNotFound"}]}}),
+            ClusterId::ControlPlane,
+        ));
+    });
+    let theme = Theme::default_theme().without_color();
+    let cb = state_for(
+        &store,
+        (160, 48),
+        &[Action::Command(Command::View(ViewId("clusterbindings")))],
+    );
+    let text = render(&store, &cb, &theme);
+    assert!(text.contains("◷ FirstHeartbeatPending "), "{text}");
+    assert!(
+        text.contains("waiting for the first heartbeat of the konnector"),
+        "{text}"
+    );
+    let requests = state_for(
+        &store,
+        (160, 48),
+        &[Action::Command(Command::View(ViewId("requests")))],
+    );
+    let text = render(&store, &requests, &theme);
+    assert!(text.contains("✗ Failed "), "{text}");
+    assert!(!text.contains("TemplateNotFound"), "{text}");
+    assert!(
+        text.contains("no export template selects searchinstances.anynines.com"),
+        "{text}"
+    );
+}

@@ -4,8 +4,11 @@
 
 use super::filter::Filter;
 use crate::cluster::{Entry, RowKey, StoreData};
+use crate::tui::views::{Column, Width};
+use jiff::Timestamp;
 use klutch::objects::ObjectClass;
 use std::sync::Arc;
+use unicode_width::UnicodeWidthStr;
 
 /// One row of a list.
 #[derive(Clone, Debug)]
@@ -30,6 +33,8 @@ pub struct ListModel {
     pub items: Vec<usize>,
     /// Objects in the view before filtering.
     pub total: usize,
+    /// Per column of the view: the width of its widest cell, for [`Width::Fit`] columns.
+    pub fit: Vec<u16>,
 }
 
 impl ListModel {
@@ -63,7 +68,30 @@ impl ListModel {
             lines,
             items,
             total: list.len(),
+            fit: Vec::new(),
         }
+    }
+
+    /// Measure the widest cell of each [`Width::Fit`] column over the listed objects.
+    pub fn measure(&mut self, columns: &[Column]) {
+        self.fit = columns
+            .iter()
+            .map(|c| match c.width {
+                Width::Fit { min, max } => {
+                    let widest = self
+                        .lines
+                        .iter()
+                        .filter_map(|l| match l {
+                            Row::Item(e) => Some((c.cell)(e, Timestamp::UNIX_EPOCH).0.width()),
+                            Row::Group { .. } => None,
+                        })
+                        .max()
+                        .unwrap_or(0);
+                    (widest as u16).clamp(min, max)
+                }
+                _ => 0,
+            })
+            .collect();
     }
 
     /// The entry of item `index`.

@@ -54,6 +54,7 @@ fn areas(state: &AppState) -> Areas {
 
 fn rebuild(state: &mut AppState, store: &StoreData) {
     state.rows = ListModel::build(store, state.def().shows, &state.current().filter);
+    state.rows.measure(state.def().columns);
     let n = state.rows.items.len();
     let i = state.table.index(state.view);
     let view = &mut state.views[i];
