@@ -210,7 +210,7 @@ pub const VIEWS: &[View] = &[
         columns: &[
             col("KIND", Width::Fixed(20), 0, kind),
             col("NAME", Width::Primary(3), 0, name),
-            col("CL", Width::Fixed(3), 0, cluster),
+            col("CL", Width::Fixed(4), 0, cluster),
             STATUS,
             col("DETAIL", Width::Fit { min: 8, max: 44 }, 100, claim_detail),
             MESSAGE,

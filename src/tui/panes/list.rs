@@ -4,6 +4,7 @@
 
 use super::Ctx;
 use super::format::fit;
+use crate::cluster::kinds::watched_on;
 use crate::cluster::{ClusterId, Health};
 use crate::tui::state::Mode;
 use crate::tui::state::rows::Row;
@@ -107,6 +108,17 @@ fn title(ctx: &Ctx<'_>) -> Line<'static> {
     if !filter.is_empty() && ctx.state.mode != Mode::Filter {
         spans.push(Span::styled(format!("/{filter} "), t.style(Slot::Input)));
     }
+    let stale: Vec<&str> = ClusterId::ALL
+        .into_iter()
+        .filter(|id| watched_on(view.shows, *id) && ctx.store.cluster(*id).is_stale())
+        .map(ClusterId::label)
+        .collect();
+    if !stale.is_empty() {
+        spans.push(Span::styled(
+            format!("stale (?): {} ", stale.join(" · ")),
+            t.style(Slot::HealthError),
+        ));
+    }
     Line::from(spans)
 }
 
@@ -165,6 +177,7 @@ pub fn draw(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
     }
     let view = ctx.state.current();
     let selected_line = rows.items.get(view.selected).copied();
+    let stale = ClusterId::ALL.map(|id| ctx.store.cluster(id).is_stale());
     let height = usize::from(inner.height - 1);
     for (n, line) in rows.lines.iter().skip(view.offset).take(height).enumerate() {
         let y = inner.y + 1 + n as u16;
@@ -185,9 +198,18 @@ pub fn draw(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
                 );
             }
             Row::Item(e) => {
+                // Rows of a cluster that does not answer (or refuses us) are what it last
+                // said: drawn dim, the cluster cell marked.
+                let stale = stale[e.key.cluster.index()];
                 let mut x = inner.x + 2;
                 for (i, w) in &widths {
-                    let (text, slot) = (cols[*i].cell)(e, ctx.now);
+                    let (mut text, mut slot) = (cols[*i].cell)(e, ctx.now);
+                    if stale {
+                        slot = Slot::Dim;
+                        if cols[*i].title == "CL" {
+                            text.push('?');
+                        }
+                    }
                     buf.set_string(x, y, fit(&text, usize::from(*w)), t.style(slot));
                     x += w + 1;
                 }
