@@ -13,7 +13,10 @@ use crate::tui::views::{Column, Width};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Widget};
+use ratatui::widgets::{
+    Block, Borders, Paragraph, Scrollbar, ScrollbarOrientation, ScrollbarState, StatefulWidget,
+    Widget,
+};
 
 /// The width a flexible column (a name) keeps before fixed columns give way.
 const MIN_FLEX: u16 = 16;
@@ -95,10 +98,10 @@ fn title(ctx: &Ctx<'_>) -> Line<'static> {
     let view = ctx.state.def();
     let (name, side) = (view.heading, view.scope);
     let rows = &ctx.state.rows;
-    let count = if rows.items.len() == rows.total {
+    let count = if rows.matching == rows.total {
         format!("{}", rows.total)
     } else {
-        format!("{}/{}", rows.items.len(), rows.total)
+        format!("{}/{}", rows.matching, rows.total)
     };
     let mut spans = vec![
         Span::styled(format!(" {name} "), t.style(Slot::Title)),
@@ -144,29 +147,58 @@ pub fn draw(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
     } else {
         Slot::Border
     };
-    let block = Block::default()
+    let rows = &ctx.state.rows;
+    let view = ctx.state.current();
+    let page = usize::from(area.height.saturating_sub(3));
+    let long = rows.lines.len() > page;
+    let mut block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.style(border))
         .title(title(ctx));
+    if long && !rows.items.is_empty() {
+        // Where the selection is in a list longer than the pane.
+        let at = format!(" {}/{} ", view.selected + 1, rows.items.len());
+        block =
+            block.title_bottom(Line::from(Span::styled(at, t.style(Slot::Dim))).right_aligned());
+    }
     let inner = block.inner(area);
     block.render(area, buf);
+    if long {
+        let mut bar = ScrollbarState::new(rows.lines.len().saturating_sub(page))
+            .position(view.offset)
+            .viewport_content_length(page);
+        Scrollbar::new(ScrollbarOrientation::VerticalRight)
+            .begin_symbol(None)
+            .end_symbol(None)
+            .style(t.style(Slot::Dim))
+            .render(
+                area.inner(ratatui::layout::Margin::new(0, 1)),
+                buf,
+                &mut bar,
+            );
+    }
     if inner.height == 0 || inner.width < 4 {
         return;
     }
     let cols = ctx.state.def().columns;
     let widths = widths(cols, &ctx.state.rows.fit, inner.width.saturating_sub(2));
+    let sorted = ctx.state.rows.sort.column();
     let mut x = inner.x + 2;
     for (i, w) in &widths {
+        let title = cols[*i].title;
+        let title = match sorted {
+            Some(c) if c == title => format!("{title}↓"),
+            _ => title.to_string(),
+        };
         buf.set_stringn(
             x,
             inner.y,
-            cols[*i].title,
+            title,
             usize::from(*w),
             t.style(Slot::TableHeader),
         );
         x += w + 1;
     }
-    let rows = &ctx.state.rows;
     if rows.items.is_empty() {
         let msg = Paragraph::new(empty_text(ctx)).style(t.style(Slot::Dim));
         msg.render(
@@ -175,20 +207,26 @@ pub fn draw(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
         );
         return;
     }
-    let view = ctx.state.current();
     let selected_line = rows.items.get(view.selected).copied();
     let stale = ClusterId::ALL.map(|id| ctx.store.cluster(id).is_stale());
     let height = usize::from(inner.height - 1);
     for (n, line) in rows.lines.iter().skip(view.offset).take(height).enumerate() {
         let y = inner.y + 1 + n as u16;
         match line {
-            Row::Group { namespace, count } => {
+            Row::Group {
+                namespace,
+                count,
+                folded,
+            } => {
                 let ns = if namespace.is_empty() {
                     "(cluster)"
                 } else {
                     namespace
                 };
-                let text = format!("▾ {ns} ({count})");
+                let text = match folded {
+                    true => format!("▸ {ns} ({count}, folded)"),
+                    false => format!("▾ {ns} ({count})"),
+                };
                 buf.set_stringn(
                     inner.x,
                     y,
@@ -196,6 +234,10 @@ pub fn draw(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
                     usize::from(inner.width),
                     t.style(Slot::Group),
                 );
+                if selected_line == Some(view.offset + n) {
+                    let row = Rect::new(inner.x, y, inner.width, 1);
+                    buf.set_style(row, t.style(Slot::Selected));
+                }
             }
             Row::Item(e) => {
                 // Rows of a cluster that does not answer (or refuses us) are what it last

@@ -187,3 +187,20 @@ fn long_reasons_and_failed_requests_read_in_full_at_160_columns() {
         "{text}"
     );
 }
+
+#[test]
+fn a_long_list_shows_where_the_selection_is() {
+    let store = Store::new();
+    testing::many_claims(&store, 200);
+    let theme = Theme::default_theme().without_color();
+    let top = state_for(&store, (80, 24), &[]);
+    let text = render(&store, &top, &theme);
+    assert!(text.contains(" 1/200 "), "{text}");
+    let bottom = state_for(&store, (80, 24), &[Action::Command(Command::Bottom)]);
+    let text = render(&store, &bottom, &theme);
+    assert!(text.contains(" 200/200 "), "{text}");
+    // A short list has no indicator.
+    let short = testing::store();
+    let state = state_for(&short, (80, 24), &[]);
+    assert!(!render(&short, &state, &theme).contains("/5 "));
+}

@@ -53,15 +53,26 @@ fn areas(state: &AppState) -> Areas {
 }
 
 fn rebuild(state: &mut AppState, store: &StoreData) {
-    state.rows = ListModel::build(store, state.def().shows, &state.current().filter);
+    let view = state.current();
+    state.rows = ListModel::build(
+        store,
+        state.def().shows,
+        &view.filter,
+        view.sort,
+        &view.folded,
+    );
     state.rows.measure(state.def().columns);
     let n = state.rows.items.len();
     let i = state.table.index(state.view);
     let view = &mut state.views[i];
-    let selected = match view.selected_key.as_ref().map(|k| state.rows.position(k)) {
+    // Until the person moves, the first row stays selected while the lists arrive (kinds
+    // listed later would otherwise push the selection down the list).
+    let key = view.selected_key.as_ref().filter(|_| view.moved);
+    let selected = match key.map(|k| state.rows.position(k)) {
         Some(Ok(i)) => i,
         Some(Err(i)) => i.min(n.saturating_sub(1)),
-        None => view.selected.min(n.saturating_sub(1)),
+        None if view.moved => view.selected.min(n.saturating_sub(1)),
+        None => 0,
     };
     view.selected = selected;
     view.selected_key = state.rows.item(selected).map(|e| e.key.clone());
@@ -91,6 +102,7 @@ fn select(state: &mut AppState, index: usize) {
     let n = state.rows.items.len();
     let i = state.table.index(state.view);
     let view = &mut state.views[i];
+    view.moved = true;
     view.selected = index.min(n.saturating_sub(1));
     view.selected_key = state.rows.item(view.selected).map(|e| e.key.clone());
     keep_visible(state);
@@ -173,13 +185,25 @@ fn command(state: &mut AppState, c: Command, store: &StoreData) {
             state.input.clear();
             state.input_error = None;
         }
+        Command::Sort => {
+            let view = state.current_mut();
+            view.sort = view.sort.next();
+            let column = view.sort.column().unwrap_or("KIND (as stored)");
+            rebuild(state, store);
+            state.say(Level::Info, format!("sorted by {column}"));
+        }
+        Command::Fold => fold(state, store),
         Command::OpenDetail => {
             if matches!(state.mode, Mode::Help | Mode::Messages) {
                 return;
             }
-            if let Some(entry) = state.rows.item(state.current().selected) {
+            let selected = state.current().selected;
+            if let Some(entry) = state.rows.item(selected) {
                 state.detail = Some(Detail::open(entry.clone()));
                 keep_visible(state);
+            } else if state.rows.namespace_of(selected).is_some() {
+                // A folded group's heading: Enter unfolds it.
+                fold(state, store);
             }
         }
         Command::Back => {
@@ -195,6 +219,29 @@ fn command(state: &mut AppState, c: Command, store: &StoreData) {
             }
         }
     }
+}
+
+/// Fold the selected row's namespace group, or unfold the folded group whose heading is
+/// selected; the selection stays on that group.
+fn fold(state: &mut AppState, store: &StoreData) {
+    let selected = state.current().selected;
+    let Some(namespace) = state.rows.namespace_of(selected).map(str::to_string) else {
+        return;
+    };
+    let view = state.current_mut();
+    view.moved = true;
+    if !view.folded.remove(&namespace) {
+        view.folded.insert(namespace.clone());
+    }
+    rebuild(state, store);
+    let index = match state.rows.folded_group(&namespace) {
+        Some(i) => i,
+        // Unfolded: the group's first row.
+        None => (0..state.rows.items.len())
+            .find(|&i| state.rows.namespace_of(i) == Some(namespace.as_str()))
+            .unwrap_or(0),
+    };
+    select(state, index);
 }
 
 fn set_filter(state: &mut AppState, text: &str, store: &StoreData) {
