@@ -53,7 +53,7 @@ commands! {
     OpenDetail = "open-detail", "Show the selected object's YAML and conditions", ["enter"];
     Back = "back", "Close the detail / help, clear the filter", ["esc"];
     Messages = "messages", "Show or hide the message log", ["m"];
-    Sort = "sort", "Sort the groups' rows by NAME, AGE, STATUS, or as stored", ["s"];
+    Sort = "sort", "Sort rows by NAME, AGE, STATUS, or as stored", ["s"];
     Fold = "fold", "Fold or unfold the selected row's namespace group", ["space"];
 }
 

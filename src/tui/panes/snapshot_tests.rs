@@ -204,3 +204,27 @@ fn a_long_list_shows_where_the_selection_is() {
     let state = state_for(&short, (80, 24), &[]);
     assert!(!render(&short, &state, &theme).contains("/5 "));
 }
+
+#[test]
+fn at_60_columns_tabs_follow_the_active_view_and_help_wraps() {
+    let store = testing::store();
+    let theme = Theme::default_theme().without_color();
+    let state = state_for(
+        &store,
+        (60, 30),
+        &[Action::Command(Command::View(ViewId("bindings")))],
+    );
+    let text = render(&store, &state, &theme);
+    let tabs = text.lines().nth(5).unwrap_or_default();
+    assert!(tabs.contains("6 Bindings") && tabs.contains('‹'), "{tabs}");
+    let help = state_for(&store, (60, 40), &[Action::Command(Command::Help)]);
+    let mut help = help;
+    for _ in 0..30 {
+        update(&mut help, Action::Command(Command::Down), &store.read());
+    }
+    let text = render(&store, &help, &theme);
+    // The view names wrap onto more lines instead of being cut (":apiser…").
+    assert!(text.contains(":apiserviceexportrequests"), "{text}");
+    assert!(text.contains(":apiservicebindings"), "{text}");
+    assert!(!text.contains("…│"), "{text}");
+}

@@ -363,7 +363,7 @@ fn click(state: &mut AppState, x: u16, y: u16, store: &StoreData) {
     let a = areas(state);
     let inside = |r: Rect| x >= r.x && x < r.x + r.width && y >= r.y && y < r.y + r.height;
     if inside(a.tabs) {
-        if let Some(view) = layout::tab_at(state.table, a.tabs, x) {
+        if let Some(view) = layout::tab_at(state.table, a.tabs, state.view, x) {
             switch_view(state, view, store);
         }
         return;
