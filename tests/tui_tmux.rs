@@ -119,6 +119,21 @@ fn cockpit_on_the_embedded_sandbox() {
         !s.contains("nightly")
     });
 
+    // :info keeps the sandbox's kubeconfig at hand after the message line moved on.
+    let kubeconfig = kc.display().to_string();
+    t.type_text(":info");
+    t.press("Enter");
+    t.wait_for("the info pane", Duration::from_secs(2), |s| {
+        s.contains(" Info ")
+            && s.contains("log file:")
+            && s.replace(['│', '\n', ' '], "")
+                .contains(&kubeconfig.replace(' ', ""))
+    });
+    t.press("Escape");
+    t.wait_for("the info pane closed", Duration::from_secs(2), |s| {
+        !s.contains(" Info ")
+    });
+
     // q quits and restores the terminal.
     assert!(t.alternate_on());
     t.type_text("q");

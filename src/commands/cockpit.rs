@@ -89,7 +89,15 @@ async fn cockpit(args: CockpitArgs, paths: Paths, started: Instant) -> Result<()
         None
     };
     let contexts = (app_default, cp_default);
-    let result = session(&args, settings, embedded.as_ref(), contexts, started).await;
+    let result = session(
+        &args,
+        &paths,
+        settings,
+        embedded.as_ref(),
+        contexts,
+        started,
+    )
+    .await;
     // Also when the session failed to start: the sandbox's directory goes with it.
     if let Some(sb) = embedded {
         sb.stop().await;
@@ -100,6 +108,7 @@ async fn cockpit(args: CockpitArgs, paths: Paths, started: Instant) -> Result<()
 /// Connect, run the cockpit until it ends, and take the connections down again.
 async fn session(
     args: &CockpitArgs,
+    paths: &Paths,
     settings: settings::Settings,
     embedded: Option<&EmbeddedSandbox>,
     (app_default, cp_default): (Option<String>, Option<String>),
@@ -124,15 +133,40 @@ async fn session(
     )
     .await?;
     let store = Store::new();
+    store.update(|d| {
+        let kubeconfig = kubeconfig
+            .clone()
+            .unwrap_or_else(|| "~/.kube/config (default)".into());
+        d.set_about("kubeconfig", kubeconfig);
+        for spec in &connections.specs {
+            let what = format!("{} context", spec.id.label());
+            d.set_about(what, format!("{} ({})", spec.context, spec.server));
+        }
+        d.set_about(
+            "log file",
+            logging::log_file(&paths.state_dir).display().to_string(),
+        );
+        d.set_about("config file", paths.config_file().display().to_string());
+    });
     if let Some(sb) = embedded {
         // Where to point kubectl while the cockpit runs (the file goes when it stops).
         let text = format!(
-            "sandbox kubeconfig: {} (contexts {}, {})",
+            "sandbox kubeconfig: {} (contexts {}, {}; :info shows it again)",
             sb.kubeconfig(),
             sandbox::APP_CONTEXT,
             sandbox::CONTROL_PLANE_CONTEXT
         );
-        store.update(|d| d.post(Level::Info, text));
+        store.update(|d| {
+            d.set_about(
+                "sandbox",
+                format!(
+                    "embedded; removed on exit. kubectl --kubeconfig {} --context {}",
+                    sb.kubeconfig(),
+                    sandbox::CONTROL_PLANE_CONTEXT
+                ),
+            );
+            d.post(Level::Info, text)
+        });
     }
     if !settings.problems.is_empty() {
         let text = settings.problems.join("; ");

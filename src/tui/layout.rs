@@ -1,6 +1,7 @@
 //! Where things go on screen: one pure function of the terminal size, used by drawing and
 //! by the update step (mouse hit-testing, page size), so both always agree.
 
+use super::state::detail::DetailSize;
 use super::views::{ViewId, Views};
 use ratatui::layout::Rect;
 
@@ -43,8 +44,8 @@ pub fn conditions_height(conditions: usize) -> u16 {
     (conditions.min(6) as u16 + 3).min(9)
 }
 
-/// Lay out `area`; `detail` says whether the detail pane is open.
-pub fn areas(area: Rect, detail: bool) -> Areas {
+/// Lay out `area`; `detail` says whether the detail pane is open, and how.
+pub fn areas(area: Rect, detail: Option<DetailSize>) -> Areas {
     let line = |y: u16| Rect::new(area.x, y, area.width, 1.min(area.height));
     let top = area.y;
     let bottom = area.y + area.height;
@@ -55,9 +56,9 @@ pub fn areas(area: Rect, detail: bool) -> Areas {
     let body = Rect::new(area.x, body_top, area.width, body_bottom - body_top);
     let message = line(body_bottom.min(bottom.saturating_sub(1)));
     let hints = line(bottom.saturating_sub(1));
-    let (list, detail) = if !detail {
+    let (list, detail) = if detail.is_none() {
         (body, None)
-    } else if area.width >= SPLIT_WIDTH {
+    } else if area.width >= SPLIT_WIDTH && detail == Some(DetailSize::Beside) {
         let left = body.width * 45 / 100;
         (
             Rect::new(body.x, body.y, left, body.height),
@@ -157,7 +158,7 @@ mod tests {
 
     #[test]
     fn regions_tile_the_screen() {
-        let a = areas(Rect::new(0, 0, 80, 24), false);
+        let a = areas(Rect::new(0, 0, 80, 24), None);
         assert_eq!((a.header.y, a.header.height), (0, 2));
         assert_eq!(a.tabs.y, 2);
         assert_eq!((a.list.y, a.list.height), (3, 19));
@@ -168,12 +169,15 @@ mod tests {
 
     #[test]
     fn detail_replaces_the_list_when_narrow_and_sits_beside_it_when_wide() {
-        let narrow = areas(Rect::new(0, 0, 80, 24), true);
+        let narrow = areas(Rect::new(0, 0, 80, 24), Some(DetailSize::Beside));
         assert_eq!(narrow.list.height, 0);
         assert_eq!(narrow.detail.map(|d| d.width), Some(80));
-        let wide = areas(Rect::new(0, 0, 160, 48), true);
+        let wide = areas(Rect::new(0, 0, 160, 48), Some(DetailSize::Beside));
         assert_eq!(wide.list.width + wide.detail.map_or(0, |d| d.width), 160);
         assert!(wide.list.width > 0);
+        let full = areas(Rect::new(0, 0, 160, 48), Some(DetailSize::Full));
+        assert_eq!(full.list.height, 0);
+        assert_eq!(full.detail.map(|d| d.width), Some(160));
     }
 
     #[test]

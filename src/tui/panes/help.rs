@@ -104,7 +104,10 @@ pub fn help_lines(keymap: &KeyMap, views: Views) -> Vec<(String, String)> {
         lines.push((String::new(), chunk.join("  ")));
     }
     lines.push((String::new(), ":help  :q".into()));
-    lines.push((String::new(), ":messages  :reconnect [app|cp]".into()));
+    lines.push((
+        String::new(),
+        ":messages  :info  :reconnect [app|cp]".into(),
+    ));
     lines.push((String::new(), String::new()));
     lines.push(("Filter".into(), String::new()));
     lines.push((

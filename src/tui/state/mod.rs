@@ -30,6 +30,8 @@ pub enum Mode {
     Help,
     /// The message log is shown.
     Messages,
+    /// Facts about this run are shown (`:info`).
+    Info,
 }
 
 /// Whether the cockpit runs on.

@@ -1,7 +1,7 @@
 //! The update step: `(state, action, store) → state`. The only place the cockpit's state
 //! changes. Reads the store (never waits on it) to rebuild rows when something changed.
 
-use super::detail::Detail;
+use super::detail::{Detail, DetailSize};
 use super::filter::Filter;
 use super::rows::ListModel;
 use super::{AppState, Mode, RunState};
@@ -49,7 +49,7 @@ pub fn sync(state: &mut AppState, store: &StoreData) {
 
 fn areas(state: &AppState) -> Areas {
     let (w, h) = state.size;
-    layout::areas(Rect::new(0, 0, w, h), state.detail.is_some())
+    layout::areas(Rect::new(0, 0, w, h), state.detail.as_ref().map(|d| d.size))
 }
 
 fn rebuild(state: &mut AppState, store: &StoreData) {
@@ -144,7 +144,7 @@ fn page(state: &AppState) -> isize {
 fn switch_view(state: &mut AppState, view: ViewId, store: &StoreData) {
     state.view = view;
     state.detail = None;
-    if matches!(state.mode, Mode::Help | Mode::Messages) {
+    if matches!(state.mode, Mode::Help | Mode::Messages | Mode::Info) {
         state.mode = Mode::Normal;
     }
     rebuild(state, store);
@@ -193,8 +193,17 @@ fn command(state: &mut AppState, c: Command, store: &StoreData) {
             state.say(Level::Info, format!("sorted by {column}"));
         }
         Command::Fold => fold(state, store),
+        Command::FullScreen => {
+            if let Some(d) = &mut state.detail {
+                d.size = match d.size {
+                    DetailSize::Beside => DetailSize::Full,
+                    DetailSize::Full => DetailSize::Beside,
+                };
+                keep_visible(state);
+            }
+        }
         Command::OpenDetail => {
-            if matches!(state.mode, Mode::Help | Mode::Messages) {
+            if matches!(state.mode, Mode::Help | Mode::Messages | Mode::Info) {
                 return;
             }
             let selected = state.current().selected;
@@ -207,7 +216,7 @@ fn command(state: &mut AppState, c: Command, store: &StoreData) {
             }
         }
         Command::Back => {
-            if matches!(state.mode, Mode::Help | Mode::Messages) {
+            if matches!(state.mode, Mode::Help | Mode::Messages | Mode::Info) {
                 state.mode = Mode::Normal;
             } else if state.detail.is_some() {
                 state.detail = None;
@@ -317,6 +326,7 @@ fn run_command(state: &mut AppState, text: &str, store: &StoreData) {
             state.messages_scroll = 0;
             state.mode = Mode::Messages;
         }
+        "info" => state.mode = Mode::Info,
         "reconnect" => reconnect(state, words.next()),
         _ => {
             let views: Vec<String> = state
@@ -356,7 +366,7 @@ fn reconnect(state: &mut AppState, which: Option<&str>) {
 }
 
 fn click(state: &mut AppState, x: u16, y: u16, store: &StoreData) {
-    if matches!(state.mode, Mode::Help | Mode::Messages) {
+    if matches!(state.mode, Mode::Help | Mode::Messages | Mode::Info) {
         state.mode = Mode::Normal;
         return;
     }
@@ -376,9 +386,11 @@ fn click(state: &mut AppState, x: u16, y: u16, store: &StoreData) {
             } else {
                 select(state, item);
                 if let Some(entry) = state.rows.item(item).cloned()
-                    && state.detail.is_some()
+                    && let Some(old) = &state.detail
                 {
-                    state.detail = Some(Detail::open(entry));
+                    let mut detail = Detail::open(entry);
+                    detail.size = old.size;
+                    state.detail = Some(detail);
                 }
             }
         }
@@ -388,7 +400,9 @@ fn click(state: &mut AppState, x: u16, y: u16, store: &StoreData) {
 fn wheel(state: &mut AppState, x: u16, y: u16, delta: isize) {
     let a = areas(state);
     let inside = |r: Rect| x >= r.x && x < r.x + r.width && y >= r.y && y < r.y + r.height;
-    if matches!(state.mode, Mode::Help | Mode::Messages) || a.detail.is_some_and(inside) {
+    if matches!(state.mode, Mode::Help | Mode::Messages | Mode::Info)
+        || a.detail.is_some_and(inside)
+    {
         move_by(state, delta);
     } else if inside(a.list) {
         let current = state.current().selected;

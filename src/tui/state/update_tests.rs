@@ -375,3 +375,22 @@ fn space_folds_a_namespace_group_and_unfolds_it_again() {
     assert_eq!(names(&s).len(), 5);
     assert_eq!(selected_name(&s), "orders-db-nightly");
 }
+
+#[test]
+fn f_puts_the_detail_full_screen_and_back() {
+    let store = testing::store();
+    let mut s = AppState::new((160, 48), Access::ReadWrite);
+    update(&mut s, Action::StoreChanged, &store.read());
+    run(&store, &mut s, "f");
+    assert!(s.detail.is_none(), "f without a detail does nothing");
+    run(&store, &mut s, "<enter>f");
+    let d = s.detail.as_ref().unwrap();
+    assert_eq!(d.size, super::detail::DetailSize::Full);
+    let a = crate::tui::layout::areas(ratatui::layout::Rect::new(0, 0, 160, 48), Some(d.size));
+    assert_eq!(a.list.height, 0);
+    run(&store, &mut s, "f");
+    assert_eq!(
+        s.detail.as_ref().unwrap().size,
+        super::detail::DetailSize::Beside
+    );
+}
