@@ -68,8 +68,8 @@ pub struct View {
     pub key: &'static str,
     /// What the key does (the help shows it).
     pub description: &'static str,
-    /// What an empty list says it has none of.
-    pub nouns: &'static str,
+    /// What an empty list says: that there is nothing yet, and what to do next.
+    pub empty: &'static str,
     /// The objects it lists.
     pub shows: ObjectClass,
     /// Its columns, left to right.
@@ -205,7 +205,7 @@ pub const VIEWS: &[View] = &[
         command: "view-claims",
         key: "1",
         description: "Claims of both clusters",
-        nouns: "claims",
+        empty: "No claims yet — bind an API first (klutch-tui bind URL), then apply a claim (klutch-tui apply -f claim.yaml).",
         shows: ObjectClass::Claim,
         columns: &[
             col("KIND", Width::Fixed(20), 0, kind),
@@ -226,7 +226,7 @@ pub const VIEWS: &[View] = &[
         command: "view-templates",
         key: "2",
         description: "Control Plane: export templates",
-        nouns: "export templates",
+        empty: "No export templates yet — the Control Plane's operator installs them (APIServiceExportTemplate).",
         shows: ObjectClass::ExportTemplate,
         columns: &[
             col("NAME", Width::Primary(2), 0, name),
@@ -243,7 +243,7 @@ pub const VIEWS: &[View] = &[
         command: "view-requests",
         key: "3",
         description: "Control Plane: export requests",
-        nouns: "export requests",
+        empty: "No export requests yet — one appears for every API an App Cluster binds (klutch-tui bind URL).",
         shows: ObjectClass::ExportRequest,
         columns: &[
             col("NAME", Width::Primary(2), 0, name),
@@ -262,7 +262,7 @@ pub const VIEWS: &[View] = &[
         command: "view-exports",
         key: "4",
         description: "Control Plane: exports",
-        nouns: "exports",
+        empty: "No exports yet — the klutch-bind backend makes one for every export request it accepts.",
         shows: ObjectClass::Export,
         columns: &[
             col("NAME", Width::Primary(2), 0, name),
@@ -281,7 +281,7 @@ pub const VIEWS: &[View] = &[
         command: "view-cluster-bindings",
         key: "5",
         description: "Control Plane: cluster bindings",
-        nouns: "cluster bindings",
+        empty: "No cluster bindings yet — every App Cluster that binds gets one.",
         shows: ObjectClass::ClusterBinding,
         columns: &[
             col("NAME", Width::Primary(2), 0, name),
@@ -301,7 +301,7 @@ pub const VIEWS: &[View] = &[
         command: "view-bindings",
         key: "6",
         description: "App: API service bindings",
-        nouns: "API service bindings",
+        empty: "No API service bindings yet — bind first: klutch-tui bind URL.",
         shows: ObjectClass::ApiServiceBinding,
         columns: &[
             col("NAME", Width::Primary(3), 0, name),
@@ -391,7 +391,7 @@ mod tests {
             command: "view-fakes",
             key: "7",
             description: "Fake objects for the test",
-            nouns: "fakes",
+            empty: "No fakes yet.",
             shows: ObjectClass::ApiServiceBinding,
             columns: FAKE_COLUMNS,
         });

@@ -135,7 +135,7 @@ fn empty_text(ctx: &Ctx<'_>) -> String {
     {
         return "No Control Plane is connected.".into();
     }
-    format!("No {} yet.", view.nouns)
+    view.empty.to_string()
 }
 
 /// Draw the list pane.
@@ -200,9 +200,11 @@ pub fn draw(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
         x += w + 1;
     }
     if rows.items.is_empty() {
-        let msg = Paragraph::new(empty_text(ctx)).style(t.style(Slot::Dim));
+        let msg = Paragraph::new(empty_text(ctx))
+            .style(t.style(Slot::Dim))
+            .wrap(ratatui::widgets::Wrap { trim: true });
         msg.render(
-            Rect::new(inner.x + 2, inner.y + 2, inner.width - 2, 1).intersection(inner),
+            Rect::new(inner.x + 2, inner.y + 2, inner.width - 3, 3).intersection(inner),
             buf,
         );
         return;

@@ -228,3 +228,22 @@ fn at_60_columns_tabs_follow_the_active_view_and_help_wraps() {
     assert!(text.contains(":apiservicebindings"), "{text}");
     assert!(!text.contains("…│"), "{text}");
 }
+
+#[test]
+fn empty_views_say_what_to_do_next() {
+    let store = Store::new();
+    let theme = Theme::default_theme().without_color();
+    let state = state_for(&store, (120, 30), &[]);
+    let text = render(&store, &state, &theme);
+    assert!(
+        text.contains("No claims yet — bind an API first (klutch-tui bind URL)"),
+        "{text}"
+    );
+    let state = state_for(
+        &store,
+        (120, 30),
+        &[Action::Command(Command::View(ViewId("bindings")))],
+    );
+    let text = render(&store, &state, &theme);
+    assert!(text.contains("bind first: klutch-tui bind URL"), "{text}");
+}
