@@ -2,6 +2,7 @@
 //! the runtime, the cluster connections (or the embedded sandbox), the services and the
 //! terminal — hands them to the TUI's main loop, and takes them down in order afterwards.
 
+use super::embedded::EmbeddedSandbox;
 use crate::cli::CockpitArgs;
 use crate::cluster::kubeconfig::KubeconfigFailure;
 use crate::cluster::{Connections, Level, Store};
@@ -202,50 +203,5 @@ async fn session(
         Ok(app::Exit::Panicked) => Err(CockpitError::Panicked),
         Ok(_) => Ok(()),
         Err(e) => Err(CockpitError::Terminal(e)),
-    }
-}
-
-/// The sandbox started in this process by `--sandbox`; its kubeconfig lives in a directory
-/// of its own in the state directory, removed when it stops.
-struct EmbeddedSandbox {
-    sandbox: sandbox::Sandbox,
-    dir: std::path::PathBuf,
-}
-
-impl EmbeddedSandbox {
-    async fn start(
-        state_dir: &std::path::Path,
-        args: &CockpitArgs,
-    ) -> Result<EmbeddedSandbox, CockpitError> {
-        let dir = state_dir.join(format!("embedded-sandbox-{}", std::process::id()));
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| CockpitError::Sandbox(format!("cannot create {}: {e}", dir.display())))?;
-        let defaults = sandbox::SandboxConfig::default();
-        let config = sandbox::SandboxConfig {
-            kubeconfig_out: dir.join("kubeconfig.yaml"),
-            info_out: dir.join("info.json"),
-            provision_delay: args.provision_delay.unwrap_or(defaults.provision_delay),
-            fail_rate: args.fail_rate.unwrap_or(defaults.fail_rate),
-            ..defaults
-        };
-        let sandbox = match sandbox::start(config).await {
-            Ok(s) => s,
-            Err(e) => {
-                let _ = std::fs::remove_dir_all(&dir);
-                return Err(CockpitError::Sandbox(e.to_string()));
-            }
-        };
-        tracing::info!(app = %sandbox.info().app_server,
-            control_plane = %sandbox.info().control_plane_server, "embedded sandbox ready");
-        Ok(EmbeddedSandbox { sandbox, dir })
-    }
-
-    fn kubeconfig(&self) -> String {
-        self.sandbox.info().kubeconfig.display().to_string()
-    }
-
-    async fn stop(self) {
-        self.sandbox.shutdown().await;
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }

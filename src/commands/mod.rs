@@ -4,6 +4,7 @@
 
 pub mod cockpit;
 pub mod completions;
+mod embedded;
 pub mod sandbox;
 
 use crate::cli::{Cli, Command};
