@@ -9,6 +9,9 @@ use crate::cli::CockpitArgs;
 use crate::tui::terminal::ISOLATED_THREADS;
 use std::path::{Path, PathBuf};
 
+/// How long quitting waits for the sandbox to stop.
+const STOP_WITHIN: std::time::Duration = std::time::Duration::from_secs(4);
+
 /// A running embedded sandbox.
 pub struct EmbeddedSandbox {
     sandbox: sandbox::Sandbox,
@@ -73,14 +76,18 @@ impl EmbeddedSandbox {
         self.sandbox.info().kubeconfig.display().to_string()
     }
 
-    /// Stop it and remove its directory.
+    /// Stop it (waiting at most [`STOP_WITHIN`], so that quitting never hangs on a client
+    /// that holds a connection) and remove its directory.
     pub async fn stop(self) {
         let EmbeddedSandbox {
             sandbox,
             runtime,
             dir,
         } = self;
-        let _ = runtime.spawn(sandbox.shutdown()).await;
+        let stopped = tokio::time::timeout(STOP_WITHIN, runtime.spawn(sandbox.shutdown())).await;
+        if stopped.is_err() {
+            tracing::warn!("the embedded sandbox did not stop within {STOP_WITHIN:?}; leaving it");
+        }
         runtime.shutdown_background();
         let _ = std::fs::remove_dir_all(&dir);
     }
