@@ -9,8 +9,8 @@
 use super::binding::instance_of;
 use super::claim::{Claim, crossplane_spec};
 use super::credentials::Deployment;
+use super::crossplane::Flavour;
 use super::instance::{consume, is_ready, nodes};
-use super::kinds::Flavour;
 use super::run::KindCtx;
 use super::status::{self, Cond, Doc, INTERNAL_ERROR, Step};
 use super::{CAPTURED_ANNOTATION, ProviderError, Result, Shared};

@@ -12,13 +12,14 @@ mod backup;
 mod binding;
 mod claim;
 mod credentials;
+mod crossplane;
 mod faults;
 mod instance;
-mod kinds;
 mod restore;
 mod run;
 mod status;
 
+use klutch::claims::{ClaimKind, GROUP};
 use kube::core::ApiResource;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -27,7 +28,6 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub use faults::FAIL_NEXT_ANNOTATION;
-pub use kinds::{ClaimKind, DataService};
 
 /// How long provisioning takes unless configured otherwise.
 pub const DEFAULT_PROVISION_DELAY: Duration = Duration::from_secs(3);
@@ -71,10 +71,14 @@ impl Default for ProviderConfig {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProviderError {
-    #[error("discovering the claim kinds of group anynines.com on the Control Plane failed: {0}")]
+    #[error(
+        "discovering the claim kinds of group {group} on the Control Plane failed: {0}",
+        group = GROUP
+    )]
     Discovery(#[source] Box<kube::Error>),
     #[error(
-        "the Control Plane serves no claim kinds of group anynines.com (are the claim CRDs installed?)"
+        "the Control Plane serves no claim kinds of group {group} (are the claim CRDs installed?)",
+        group = GROUP
     )]
     NoKinds,
     #[error("fail rate {0} is outside 0.0–1.0")]
@@ -186,7 +190,7 @@ pub async fn spawn(
     if !(0.0..=1.0).contains(&config.fail_rate) {
         return Err(ProviderError::FailRate(config.fail_rate));
     }
-    let group = kube::discovery::group(&client, kinds::GROUP)
+    let group = kube::discovery::group(&client, GROUP)
         .await
         .map_err(|e| ProviderError::Discovery(Box::new(e)))?;
     let mut resources = HashMap::new();

@@ -3,13 +3,13 @@
 //! for the Secrets they own), the finalizer around every reconciliation, and the error policy.
 
 use super::claim::{Claim, crossplane_spec};
-use super::kinds::{ClaimKind, DataService, GROUP};
 use super::{
     APPLIED_SPEC_ANNOTATION, FINALIZER, ProviderError, Result, Shared, backup, binding, instance,
     restore,
 };
 use futures::{FutureExt, StreamExt};
 use k8s_openapi::api::core::v1::Secret;
+use klutch::claims::{ClaimKind, DataService, GROUP};
 use kube::ResourceExt;
 use kube::api::{Api, DynamicObject, PartialObjectMeta};
 use kube::core::ApiResource;
