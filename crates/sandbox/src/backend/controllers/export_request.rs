@@ -27,10 +27,12 @@ use crate::backend::spec_hash;
 
 pub async fn run(ctx: Arc<Ctx>, stop: CancellationToken) {
     let api = Api::<APIServiceExportRequest>::all(ctx.client.clone());
-    let controller = Controller::new(api, watcher::Config::default())
+    let controller = Controller::new(api, watcher::Config::default());
+    let store = controller.store();
+    let results = controller
         .graceful_shutdown_on(stop.clone().cancelled_owned())
         .run(reconcile, error_policy, ctx);
-    drain(controller, "exportrequests", &stop).await;
+    drain("exportrequests", results, store, stop).await;
 }
 
 /// How long a request that is no longer Pending is kept (upstream: 10 minutes).

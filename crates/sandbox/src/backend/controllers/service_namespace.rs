@@ -25,10 +25,12 @@ use crate::backend::rbac;
 
 pub async fn run(ctx: Arc<Ctx>, stop: CancellationToken) {
     let api = Api::<APIServiceNamespace>::all(ctx.client.clone());
-    let controller = Controller::new(api, watcher::Config::default())
+    let controller = Controller::new(api, watcher::Config::default());
+    let store = controller.store();
+    let results = controller
         .graceful_shutdown_on(stop.clone().cancelled_owned())
         .run(reconcile, error_policy, ctx);
-    drain(controller, "apiservicenamespaces", &stop).await;
+    drain("apiservicenamespaces", results, store, stop).await;
 }
 
 /// The Control Plane namespace of consumer namespace `name` of cluster `cluster_ns`.
