@@ -1,7 +1,8 @@
 //! The Klutch domain: the claim kinds of `anynines.com` and their CRDs, the typed
 //! `klutch.anynines.com` kinds and bind wire types, the CRD schema module (structural
 //! validation, defaulting, pruning and CEL rules) shared by the sandbox's API server and by
-//! claim validation in the cockpit, and the runner every Klutch controller stops through.
+//! claim validation in the cockpit, label selectors, and the runner every Klutch controller
+//! stops through.
 //!
 //! No sockets, no terminal: the runner sees a controller only through its result stream.
 
@@ -11,3 +12,4 @@ pub mod bind;
 pub mod claims;
 pub mod runtime;
 pub mod schema;
+pub mod selector;

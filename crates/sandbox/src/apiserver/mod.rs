@@ -11,6 +11,7 @@ mod crd;
 mod discovery;
 mod dispatch;
 pub mod error;
+mod field_selector;
 mod fields;
 #[cfg(test)]
 mod fuzz_tests;
@@ -26,7 +27,6 @@ mod read;
 pub mod registry;
 mod request;
 mod reviews;
-mod selector;
 mod smp;
 pub mod store;
 mod table;

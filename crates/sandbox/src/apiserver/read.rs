@@ -4,14 +4,15 @@
 use super::ApiServer;
 use super::dispatch::Ctx;
 use super::error::{ApiError, ApiResult};
+use super::field_selector::FieldSelector;
 use super::http::Reply;
 use super::request::Wanted;
-use super::selector::{FieldSelector, LabelSelector};
 use super::store::{ObjKey, Stored};
 use super::table;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use bytes::{BufMut, Bytes, BytesMut};
+use klutch::selector::LabelSelector;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -33,7 +34,10 @@ impl Filter {
 
     pub fn matches(&self, obj: &Value) -> bool {
         self.everything()
-            || (self.labels.matches(&obj["metadata"]["labels"]) && self.fields.matches(obj))
+            || (self
+                .labels
+                .matches_by(|key| obj["metadata"]["labels"].get(key)?.as_str())
+                && self.fields.matches(obj))
     }
 
     /// No selector: every object matches (and none needs to be looked into).
