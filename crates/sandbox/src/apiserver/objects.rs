@@ -4,7 +4,7 @@
 
 use super::ApiServer;
 use super::admission;
-use super::dispatch::Ctx;
+use super::context::Ctx;
 use super::error::{ApiError, ApiResult};
 use super::fields;
 use super::meta;
