@@ -7,10 +7,10 @@
 //! `<binding>-service-binding` and reports `implemented`.
 
 use super::claim::{Claim, crossplane_spec};
+use super::context::KindCtx;
 use super::credentials::{self, Deployment, User};
 use super::crossplane::Flavour;
 use super::instance::{consume, is_ready, next, nodes};
-use super::run::KindCtx;
 use super::status::{self, Cond, Doc, Step};
 use super::{MANAGER, ProviderError, Result};
 use jiff::Timestamp;

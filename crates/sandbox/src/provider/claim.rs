@@ -4,8 +4,9 @@
 //! stale copy never overwrites a newer state (the write fails with a conflict and the newer
 //! version's watch event reconciles again).
 
+use super::context::Shared;
 use super::crossplane::{self, Flavour};
-use super::{MANAGER, ProviderError, Result, Shared};
+use super::{MANAGER, ProviderError, Result};
 use klutch::claims::ClaimKind;
 use kube::api::{Api, DynamicObject, Patch, PatchParams};
 use kube::core::ApiResource;

@@ -7,9 +7,9 @@
 //! applied; its progress shows only in `status.managed.clusterStatus`/`readyReplicas`.
 
 use super::claim::{Claim, crossplane_spec};
+use super::context::KindCtx;
 use super::crossplane::{Flavour, stable_hex};
 use super::faults::{FAIL_NEXT_ANNOTATION, Fault};
-use super::run::KindCtx;
 use super::status::{self, Cond, Doc, INTERNAL_ERROR, Step};
 use super::{APPLIED_SPEC_ANNOTATION, ProviderError, Result};
 use jiff::Timestamp;

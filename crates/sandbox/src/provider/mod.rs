@@ -11,6 +11,7 @@
 mod backup;
 mod binding;
 mod claim;
+mod context;
 mod credentials;
 mod crossplane;
 mod faults;
@@ -19,8 +20,8 @@ mod restore;
 mod run;
 mod status;
 
+use context::Shared;
 use klutch::claims::{ClaimKind, GROUP};
-use kube::core::ApiResource;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -122,27 +123,6 @@ impl ProviderError {
 }
 
 pub(crate) type Result<T, E = ProviderError> = std::result::Result<T, E>;
-
-/// What every controller shares.
-pub(crate) struct Shared {
-    pub client: kube::Client,
-    pub delay: Duration,
-    pub faults: faults::Faults,
-    /// PEM of the CA the simulated data services' certificates chain to (`cacrt` keys).
-    pub service_ca: String,
-    pub resources: HashMap<ClaimKind, ApiResource>,
-}
-
-impl Shared {
-    /// A share of the provisioning delay.
-    pub fn delay_share(&self, share: f64) -> Duration {
-        self.delay.mul_f64(share)
-    }
-
-    pub fn resource(&self, kind: ClaimKind) -> Option<&ApiResource> {
-        self.resources.get(&kind)
-    }
-}
 
 /// The running provider; stop it with [`Provider::shutdown`].
 pub struct Provider {

@@ -8,9 +8,9 @@
 
 use super::backup::{action, captured};
 use super::claim::{Claim, crossplane_spec};
+use super::context::KindCtx;
 use super::crossplane::Flavour;
 use super::instance::consume;
-use super::run::KindCtx;
 use super::status::{self, Cond, Doc, INTERNAL_ERROR, Step};
 use super::{ProviderError, RESTORED_ANNOTATION, Result};
 use jiff::Timestamp;

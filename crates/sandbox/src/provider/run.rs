@@ -3,9 +3,9 @@
 //! for the Secrets they own), the finalizer around every reconciliation, and the error policy.
 
 use super::claim::{Claim, crossplane_spec};
+use super::context::{KindCtx, Shared};
 use super::{
-    APPLIED_SPEC_ANNOTATION, FINALIZER, ProviderError, Result, Shared, backup, binding, instance,
-    restore,
+    APPLIED_SPEC_ANNOTATION, FINALIZER, ProviderError, Result, backup, binding, instance, restore,
 };
 use k8s_openapi::api::core::v1::Secret;
 use klutch::claims::{ClaimKind, DataService, GROUP};
@@ -30,13 +30,6 @@ const RETRY: Duration = Duration::from_millis(500);
 /// own (kube's client speaks no HTTP/2): a bound keeps a burst of claims from opening
 /// hundreds of TLS connections.
 const CONCURRENCY: u16 = 32;
-
-/// What one controller's reconciliations get.
-pub struct KindCtx {
-    pub shared: Arc<Shared>,
-    pub kind: ClaimKind,
-    pub ar: ApiResource,
-}
 
 /// Claims of `ar` in `target`'s namespace whose `spec.<field>` names `target` (and, with
 /// `ds`, whose `serviceInstanceType` is that data service).
