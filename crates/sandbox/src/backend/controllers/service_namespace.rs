@@ -20,7 +20,7 @@ use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 use super::{Ctx, ReconcileError, drain, error_policy, kube_err};
-use crate::backend::binder::MANAGER;
+use crate::backend::MANAGER;
 use crate::backend::rbac;
 
 pub async fn run(ctx: Arc<Ctx>, stop: CancellationToken) {
