@@ -81,7 +81,7 @@ fn cockpit_on_the_embedded_sandbox() {
     kubectl(&kc, CP, &["create", "namespace", "cluster-abc"]);
     t.type_text("5");
     t.wait_for("the cluster bindings view", Duration::from_secs(2), |s| {
-        s.contains("Cluster bindings (Control Plane)")
+        s.contains("App clusters (cluster bindings) (Control Plane)")
     });
     apply(
         &kc,
