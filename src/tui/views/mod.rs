@@ -215,7 +215,7 @@ pub const VIEWS: &[View] = &[
                 0,
                 operator::cluster_namespace,
             ),
-            col("PROVIDER", Width::Flex(1), 100, provider),
+            col("PROVIDER", Width::Flex(1), 130, provider),
             col(
                 "KONNECTOR",
                 Width::Fit { min: 9, max: 16 },
