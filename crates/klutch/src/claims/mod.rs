@@ -14,7 +14,11 @@
 //! default of `spec.compositeDeletePolicy`. The result is a typed k8s-openapi
 //! `CustomResourceDefinition`; `serde_json::to_value` gives its JSON.
 
+pub mod catalog;
 mod envelope;
+pub mod hints;
+pub mod source;
+pub mod validate;
 
 /// The API group of the proxy claims.
 pub const GROUP: &str = "anynines.com";
