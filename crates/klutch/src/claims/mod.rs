@@ -17,6 +17,7 @@
 pub mod catalog;
 mod envelope;
 pub mod hints;
+pub mod skeleton;
 pub mod source;
 pub mod validate;
 
