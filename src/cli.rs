@@ -31,6 +31,12 @@ pub struct CockpitArgs {
     /// Start the embedded sandbox in this process and connect to it.
     #[arg(long)]
     pub sandbox: bool,
+    /// With --sandbox: how long the simulated provider takes to provision an instance.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "sandbox")]
+    pub provision_delay: Option<Duration>,
+    /// With --sandbox: the share of provider steps that fail, 0.0–1.0.
+    #[arg(long, value_name = "RATE", value_parser = parse_rate, requires = "sandbox")]
+    pub fail_rate: Option<f64>,
     /// Theme: dark, light, high-contrast, a name from the config directory, or a path.
     #[arg(long, value_name = "NAME|PATH")]
     pub theme: Option<String>,
@@ -179,6 +185,23 @@ mod tests {
         assert_eq!(parse_rate("1"), Ok(1.0));
         assert!(parse_rate("1.5").is_err());
         assert!(parse_rate("often").is_err());
+    }
+
+    #[test]
+    fn the_embedded_sandbox_takes_the_provider_options_too() {
+        let cli = Cli::try_parse_from([
+            "klutch-tui",
+            "--sandbox",
+            "--provision-delay",
+            "0",
+            "--fail-rate",
+            "1",
+        ])
+        .unwrap();
+        assert_eq!(cli.cockpit.provision_delay, Some(Duration::ZERO));
+        assert_eq!(cli.cockpit.fail_rate, Some(1.0));
+        let err = Cli::try_parse_from(["klutch-tui", "--fail-rate", "1"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2, "only with --sandbox");
     }
 
     #[test]

@@ -15,7 +15,7 @@ fn main() -> ExitCode {
     match klutch_tui::commands::run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", klutch_tui::commands::error_text(&e));
             ExitCode::from(1)
         }
     }

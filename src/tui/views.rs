@@ -24,6 +24,13 @@ pub enum Width {
     Flex(u16),
     /// Like [`Width::Flex`], but served first and kept readable (the name).
     Primary(u16),
+    /// As wide as the widest cell of the list, within `min..=max` (then like a fixed one).
+    Fit {
+        /// At least this wide.
+        min: u16,
+        /// At most this wide.
+        max: u16,
+    },
 }
 
 /// A cell: its text and the theme slot it is drawn in.
@@ -61,8 +68,8 @@ pub struct View {
     pub key: &'static str,
     /// What the key does (the help shows it).
     pub description: &'static str,
-    /// What an empty list says it has none of.
-    pub nouns: &'static str,
+    /// What an empty list says: that there is nothing yet, and what to do next.
+    pub empty: &'static str,
     /// The objects it lists.
     pub shows: ObjectClass,
     /// Its columns, left to right.
@@ -111,6 +118,15 @@ fn status(e: &Entry, _: Timestamp) -> Cell {
         StatusKind::Unknown => ("·", Slot::StatusUnknown),
     };
     (format!("{symbol} {}", e.status.text), slot)
+}
+
+/// Why an object is not well, when it says: the message of its status.
+fn message(e: &Entry, _: Timestamp) -> Cell {
+    let text = match e.status.kind {
+        StatusKind::Ready => "",
+        _ => e.status.message.as_deref().unwrap_or(""),
+    };
+    (text.to_string(), Slot::Dim)
 }
 
 fn created(e: &Entry, now: Timestamp) -> Cell {
@@ -174,7 +190,8 @@ fn secret(e: &Entry, _: Timestamp) -> Cell {
     })
 }
 
-const STATUS: Column = col("STATUS", Width::Fixed(18), 0, status);
+const STATUS: Column = col("STATUS", Width::Fit { min: 18, max: 32 }, 0, status);
+const MESSAGE: Column = col("MESSAGE", Width::Flex(4), 140, message);
 const AGE: Column = col("AGE", Width::Fixed(6), 0, created);
 
 /// The cockpit's views, in tab order.
@@ -188,14 +205,15 @@ pub const VIEWS: &[View] = &[
         command: "view-claims",
         key: "1",
         description: "Claims of both clusters",
-        nouns: "claims",
+        empty: "No claims yet — bind an API first (klutch-tui bind URL), then apply a claim (klutch-tui apply -f claim.yaml).",
         shows: ObjectClass::Claim,
         columns: &[
             col("KIND", Width::Fixed(20), 0, kind),
             col("NAME", Width::Primary(3), 0, name),
-            col("CL", Width::Fixed(3), 0, cluster),
+            col("CL", Width::Fixed(4), 0, cluster),
             STATUS,
-            col("DETAIL", Width::Flex(4), 100, claim_detail),
+            col("DETAIL", Width::Fit { min: 8, max: 44 }, 100, claim_detail),
+            MESSAGE,
             AGE,
         ],
     },
@@ -208,7 +226,7 @@ pub const VIEWS: &[View] = &[
         command: "view-templates",
         key: "2",
         description: "Control Plane: export templates",
-        nouns: "export templates",
+        empty: "No export templates yet — the Control Plane's operator installs them (APIServiceExportTemplate).",
         shows: ObjectClass::ExportTemplate,
         columns: &[
             col("NAME", Width::Primary(2), 0, name),
@@ -225,12 +243,13 @@ pub const VIEWS: &[View] = &[
         command: "view-requests",
         key: "3",
         description: "Control Plane: export requests",
-        nouns: "export requests",
+        empty: "No export requests yet — one appears for every API an App Cluster binds (klutch-tui bind URL).",
         shows: ObjectClass::ExportRequest,
         columns: &[
             col("NAME", Width::Primary(2), 0, name),
             col("RESOURCES", Width::Flex(3), 0, request_resources),
             STATUS,
+            MESSAGE,
             AGE,
         ],
     },
@@ -243,12 +262,13 @@ pub const VIEWS: &[View] = &[
         command: "view-exports",
         key: "4",
         description: "Control Plane: exports",
-        nouns: "exports",
+        empty: "No exports yet — the klutch-bind backend makes one for every export request it accepts.",
         shows: ObjectClass::Export,
         columns: &[
             col("NAME", Width::Primary(2), 0, name),
             col("RESOURCE", Width::Flex(3), 0, export_resource),
             STATUS,
+            MESSAGE,
             AGE,
         ],
     },
@@ -261,13 +281,14 @@ pub const VIEWS: &[View] = &[
         command: "view-cluster-bindings",
         key: "5",
         description: "Control Plane: cluster bindings",
-        nouns: "cluster bindings",
+        empty: "No cluster bindings yet — every App Cluster that binds gets one.",
         shows: ObjectClass::ClusterBinding,
         columns: &[
             col("NAME", Width::Primary(2), 0, name),
             col("PROVIDER", Width::Flex(2), 0, provider),
             col("HEARTBEAT", Width::Fixed(9), 0, heartbeat),
             STATUS,
+            MESSAGE,
             AGE,
         ],
     },
@@ -280,13 +301,14 @@ pub const VIEWS: &[View] = &[
         command: "view-bindings",
         key: "6",
         description: "App: API service bindings",
-        nouns: "API service bindings",
+        empty: "No API service bindings yet — bind first: klutch-tui bind URL.",
         shows: ObjectClass::ApiServiceBinding,
         columns: &[
             col("NAME", Width::Primary(3), 0, name),
             col("PROVIDER", Width::Flex(2), 0, provider),
             col("SECRET", Width::Flex(2), 90, secret),
             STATUS,
+            MESSAGE,
             AGE,
         ],
     },
@@ -369,7 +391,7 @@ mod tests {
             command: "view-fakes",
             key: "7",
             description: "Fake objects for the test",
-            nouns: "fakes",
+            empty: "No fakes yet.",
             shows: ObjectClass::ApiServiceBinding,
             columns: FAKE_COLUMNS,
         });

@@ -97,15 +97,25 @@ fn from(kind: StatusKind, c: &Condition, fallback: &str) -> Status {
     }
 }
 
-/// One status for an object: deletion first, then a failed sync (claim or managed resource),
-/// then Ready (the managed resource's reason when it says more than the claim's), then
-/// `status.phase` (export requests), else unknown.
+/// One status for an object: deletion first, then a terminal `status.phase: Failed`
+/// (export requests: the phase is final, conditions only say why), then a failed sync (claim
+/// or managed resource), then Ready (the managed resource's reason when it says more than the
+/// claim's), then any other `status.phase`, else unknown.
 pub fn status(data: &Value, conds: &[Condition], deleting: bool) -> Status {
     if deleting {
         return Status {
             kind: StatusKind::Deleting,
             text: "Deleting".into(),
             message: None,
+        };
+    }
+    if data["status"]["phase"] == "Failed" {
+        let why = find(conds, "", "Ready").filter(|c| c.status != "True");
+        return Status {
+            kind: StatusKind::Failed,
+            text: "Failed".into(),
+            message: text(&data["status"]["terminalMessage"])
+                .or_else(|| why.and_then(|c| c.message.clone())),
         };
     }
     for source in ["", "managed"] {
@@ -316,6 +326,20 @@ mod tests {
         assert_eq!(
             (s.kind, s.text.as_str()),
             (StatusKind::Progressing, "Waiting")
+        );
+    }
+
+    #[test]
+    fn a_failed_export_request_is_failed_whatever_its_conditions_say() {
+        let s = st(json!({"status": {"phase": "Failed",
+            "terminalMessage": "no APIServiceExportTemplate selects backups.anynines.com",
+            "conditions": [
+                {"type": "ExportsReady", "status": "False", "reason": "TemplateNotFound"},
+                {"type": "Ready", "status": "False", "reason": "TemplateNotFound"}]}}));
+        assert_eq!((s.kind, s.text.as_str()), (StatusKind::Failed, "Failed"));
+        assert_eq!(
+            s.message.as_deref(),
+            Some("no APIServiceExportTemplate selects backups.anynines.com")
         );
     }
 

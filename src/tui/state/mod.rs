@@ -30,6 +30,8 @@ pub enum Mode {
     Help,
     /// The message log is shown.
     Messages,
+    /// Facts about this run are shown (`:info`).
+    Info,
 }
 
 /// Whether the cockpit runs on.
@@ -72,6 +74,13 @@ pub struct ViewState {
     pub filter_text: String,
     /// The compiled filter.
     pub filter: Filter,
+    /// The order within namespace groups.
+    pub sort: rows::SortBy,
+    /// Namespaces whose rows are hidden.
+    pub folded: std::collections::BTreeSet<String>,
+    /// Whether the person has moved the selection (until then it stays on the first row
+    /// while lists arrive).
+    pub moved: bool,
 }
 
 /// The whole state.
