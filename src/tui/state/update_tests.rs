@@ -128,7 +128,12 @@ fn a_bad_selector_keeps_the_last_good_filter_and_says_why() {
     let store = testing::store();
     let mut s = fresh(&store);
     run(&store, &mut s, "/app in x");
-    assert!(s.input_error.as_ref().unwrap().contains("expected (a,b)"));
+    assert!(
+        s.input_error
+            .as_ref()
+            .unwrap()
+            .contains("expected a parenthesised list of values, e.g. (a,b)")
+    );
     run(&store, &mut s, "<enter>");
     assert!(
         s.message

@@ -50,7 +50,13 @@
 //! order-insensitive CEL equality of list-type sets and maps, and checks of the CRD itself
 //! beyond what compiling needs (rules, patterns, `fieldPath`, `reason`).
 
+// One import circle stays on purpose: `node` ↔ `cel` (and `structural`, which `cel` uses
+// and which reads nodes). A compiled `Node` carries its compiled `cel::Rule`s, and `cel`
+// type-checks and evaluates a rule against the node's types. Moving `Rule` out of `cel`
+// would expose its fields to a module that neither builds nor evaluates it. Building nodes
+// (`compile`, which also needs `cel` and `prune`) is kept out of `node`.
 mod cel;
+mod compile;
 mod defaults;
 mod embedded;
 mod error;
@@ -65,8 +71,9 @@ mod structural;
 pub use embedded::{MAX_ANNOTATIONS_BYTES, check_object_meta};
 pub use error::{FieldError, FieldErrorKind, SchemaError, aggregate, invalid_message};
 
+use compile::Place;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::JSONSchemaProps;
-use node::{Node, Place};
+use node::Node;
 use serde_json::Value;
 use std::sync::Arc;
 use structural::Corr;
