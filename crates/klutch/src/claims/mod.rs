@@ -5,14 +5,18 @@
 //! serves ([`catalog`], [`validate`], with [`hints`] from the CRDs' rules), and the fields a
 //! new claim needs ([`skeleton`]).
 
+pub mod builders;
 pub mod catalog;
 mod crd;
 mod envelope;
+mod flavour;
 pub mod hints;
 mod kinds;
+pub mod progress;
 pub mod skeleton;
 pub mod source;
 pub mod validate;
 
 pub use crd::{ClaimCrdError, crd_from_xrd, fixture_claim_crds, read_yaml};
+pub use flavour::Flavour;
 pub use kinds::{API_VERSION, ClaimKind, DataService, GROUP, VERSION};
