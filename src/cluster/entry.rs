@@ -70,7 +70,7 @@ impl Entry {
         let labels = meta.labels.clone().unwrap_or_default();
         let conditions = reading::conditions(&obj.data);
         let status = reading::status(&obj.data, &conditions, deleting);
-        let facts = Facts::read(class, &obj.data);
+        let facts = Facts::read(class, &key.name, &obj.data);
         let mut value = serde_json::to_value(&obj).unwrap_or(serde_json::Value::Null);
         if let Some(map) = value.as_object_mut() {
             map.insert("apiVersion".into(), api_version.into());

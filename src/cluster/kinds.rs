@@ -99,6 +99,7 @@ mod tests {
                 "APIServiceExport",
                 "APIServiceExportRequest",
                 "APIServiceExportTemplate",
+                "APIServiceNamespace",
                 "ClusterBinding"
             ]
         );

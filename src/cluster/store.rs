@@ -6,6 +6,7 @@ use super::ClusterId;
 use super::entry::{Entry, RowKey};
 use super::health::ClusterState;
 use super::messages::{Level, Messages};
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use klutch::objects::ObjectClass;
 use parking_lot::{RwLock, RwLockReadGuard};
 use std::collections::BTreeMap;
@@ -20,6 +21,9 @@ pub struct StoreData {
     generation: u64,
     messages: Messages,
     about: Vec<(String, String)>,
+    claim_crds: BTreeMap<String, Arc<CustomResourceDefinition>>,
+    claim_crds_generation: u64,
+    sync_lag: BTreeMap<RowKey, u64>,
 }
 
 impl StoreData {
@@ -72,6 +76,39 @@ impl StoreData {
         for entry in entries {
             list.insert(entry.key.clone(), Arc::new(entry));
         }
+    }
+
+    /// The App Cluster's claim CRDs by name (what claims are validated against).
+    pub fn claim_crds(&self) -> &BTreeMap<String, Arc<CustomResourceDefinition>> {
+        &self.claim_crds
+    }
+
+    /// Changes whenever a claim CRD comes, goes or changes.
+    pub fn claim_crds_generation(&self) -> u64 {
+        self.claim_crds_generation
+    }
+
+    /// Keep (or with `None` forget) an App Cluster claim CRD.
+    pub fn set_claim_crd(&mut self, name: String, crd: Option<Arc<CustomResourceDefinition>>) {
+        match crd {
+            Some(crd) => {
+                self.claim_crds.insert(name, crd);
+            }
+            None => {
+                self.claim_crds.remove(&name);
+            }
+        }
+        self.claim_crds_generation += 1;
+    }
+
+    /// The last lag the konnector in this process measured for an App object, in ms.
+    pub fn sync_lag(&self, key: &RowKey) -> Option<u64> {
+        self.sync_lag.get(key).copied()
+    }
+
+    /// Record a lag the konnector measured.
+    pub fn set_sync_lag(&mut self, key: RowKey, ms: u64) {
+        self.sync_lag.insert(key, ms);
     }
 
     /// Facts about this run for `:info` (where the kubeconfig and the log are, …), in order.
@@ -180,7 +217,11 @@ mod tests {
                 text: "-".into(),
                 message: None,
             },
-            facts: klutch::status::Facts::Claim { detail: "-".into() },
+            facts: klutch::status::Facts::Claim {
+                detail: "-".into(),
+                instance_ref: None,
+                backup_ref: None,
+            },
             labels: Default::default(),
             conditions: vec![],
             json: "{}".into(),

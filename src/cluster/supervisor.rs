@@ -44,7 +44,7 @@ impl Drop for Task {
 }
 
 enum CrdChange {
-    Served(WatchedKind),
+    Served(WatchedKind, Arc<CustomResourceDefinition>),
     Gone(WatchedKind),
 }
 
@@ -85,6 +85,16 @@ impl Supervisor {
             self.probe.clone(),
         ));
         self.watchers.insert(key, (version, task));
+    }
+
+    /// Keep the App Cluster's claim CRDs in the store: claims are validated against them as
+    /// they are typed.
+    fn keep_schema(&self, kind: &WatchedKind, crd: Option<Arc<CustomResourceDefinition>>) {
+        if self.id != ClusterId::App || kind.class != ObjectClass::Claim {
+            return;
+        }
+        let name = format!("{}.{}", kind.resource.plural, kind.resource.group);
+        self.store.update(|d| d.set_claim_crd(name, crd));
     }
 
     fn drop_kind(&mut self, kind: &WatchedKind) {
@@ -236,8 +246,14 @@ pub(super) async fn supervise(id: ClusterId, client: Client, store: Store, retry
                 () = sup.probe.notified(), if up => break,
                 () = retry.notified() => break,
                 Some(change) = crd_rx.recv() => match change {
-                    CrdChange::Served(kind) => sup.ensure(kind),
-                    CrdChange::Gone(kind) => sup.drop_kind(&kind),
+                    CrdChange::Served(kind, crd) => {
+                        sup.keep_schema(&kind, Some(crd));
+                        sup.ensure(kind);
+                    }
+                    CrdChange::Gone(kind) => {
+                        sup.keep_schema(&kind, None);
+                        sup.drop_kind(&kind);
+                    }
                 },
             }
         }
@@ -270,7 +286,7 @@ async fn watch_crds(id: ClusterId, client: Client, tx: mpsc::UnboundedSender<Crd
             let change = if gone {
                 CrdChange::Gone(kind)
             } else {
-                CrdChange::Served(kind)
+                CrdChange::Served(kind, Arc::new(crd))
             };
             if tx.send(change).is_err() {
                 return;

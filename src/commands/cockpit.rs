@@ -174,7 +174,11 @@ async fn session(
         store.update(|d| d.post(Level::Error, text));
     }
     let clusters = Arc::new(connections.start(&store));
-    let (services, services_task) = services::start(services::Context {
+    let services::Started {
+        services,
+        replies,
+        task: services_task,
+    } = services::start(services::Context {
         store: store.clone(),
         clusters: clusters.clone(),
     });
@@ -193,7 +197,7 @@ async fn session(
         (size.width, size.height),
         access,
     );
-    let exit = app::run(&mut guard.terminal, &mut cockpit, started).await;
+    let exit = app::run(&mut guard.terminal, &mut cockpit, replies, started).await;
     drop(guard);
     drop(cockpit);
     services_task.abort();

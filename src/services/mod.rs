@@ -8,6 +8,7 @@
 
 pub mod claims;
 pub mod konnector;
+pub mod requests;
 
 use crate::cluster::{ClusterId, ClusterSet, Level, Store};
 use std::sync::Arc;
@@ -22,7 +23,19 @@ const QUEUE: usize = 64;
 pub enum Effect {
     /// Try to reach a cluster now instead of after the reconnect backoff.
     Reconnect(ClusterId),
+    /// Something to do with claims; the answers come back as [`Reply`]s naming `id`.
+    Claims {
+        /// Names the replies.
+        id: RequestId,
+        /// What to do.
+        request: ClaimRequest,
+    },
 }
+
+pub use requests::{ClaimRequest, ObjectRef, Reply, RequestId};
+
+/// Replies waiting for the cockpit before a service waits for it to catch up.
+const REPLIES: usize = 256;
 
 /// Why an effect was not taken.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -67,21 +80,49 @@ pub struct Context {
     pub clusters: Arc<ClusterSet>,
 }
 
+/// The services at work: where effects go, where replies come from.
+pub struct Started {
+    /// The cockpit's handle.
+    pub services: Services,
+    /// Answers to requests, in the order they come.
+    pub replies: mpsc::Receiver<Reply>,
+    /// The task taking effects; abort it to stop.
+    pub task: JoinHandle<()>,
+}
+
 /// Start the services; they run until every [`Services`] handle is dropped.
-pub fn start(ctx: Context) -> (Services, JoinHandle<()>) {
+pub fn start(ctx: Context) -> Started {
     let (services, mut rx) = Services::detached();
+    let (reply_tx, replies) = mpsc::channel(REPLIES);
+    let replies_to = requests::Replies::new(reply_tx, ctx.store.clone());
     let task = tokio::spawn(async move {
         while let Some(effect) = rx.recv().await {
             tracing::debug!(?effect, "effect");
             let ctx = ctx.clone();
-            tokio::spawn(async move { run(effect, &ctx).await });
+            let replies = replies_to.clone();
+            tokio::spawn(async move { run(effect, &ctx, &replies).await });
         }
     });
-    (services, task)
+    Started {
+        services,
+        replies,
+        task,
+    }
 }
 
-async fn run(effect: Effect, ctx: &Context) {
+async fn run(effect: Effect, ctx: &Context, replies: &requests::Replies) {
     match effect {
+        Effect::Claims { id, request } => {
+            let app = ctx.clusters.client(ClusterId::App).cloned();
+            let cp = ctx.clusters.client(ClusterId::ControlPlane).cloned();
+            match app {
+                Some(app) => requests::run(id, request, app, cp, replies).await,
+                None => {
+                    let message = "no App Cluster is connected".to_string();
+                    replies.fail(id, message).await;
+                }
+            }
+        }
         Effect::Reconnect(id) => {
             let (level, text) = if ctx.clusters.retry_now(id) {
                 (Level::Info, format!("{}: reconnecting now", id.label()))
@@ -161,7 +202,11 @@ mod reconnect_tests {
             }],
         };
         let clusters = Arc::new(connections.start(&store));
-        let (services, _task) = start(Context {
+        let Started {
+            services,
+            task: _task,
+            ..
+        } = start(Context {
             store: store.clone(),
             clusters,
         });

@@ -3,7 +3,9 @@
 
 use super::keymap::{Command, Key, KeyMap};
 use super::state::Mode;
-use crossterm::event::{Event, KeyCode, KeyEventKind, KeyModifiers, MouseButton, MouseEventKind};
+use crossterm::event::{
+    Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEventKind,
+};
 
 /// An edit of the filter or command input line.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,6 +37,16 @@ pub enum Action {
     ScrollDown(u16, u16),
     /// The store has a new generation.
     StoreChanged,
+    /// A key for the claim editor.
+    EditorKey(KeyEvent),
+    /// A key for the open dialog.
+    DialogKey(KeyEvent),
+    /// Typing paused: check the editor's text.
+    Validate,
+    /// The services answered a request.
+    Reply(crate::services::Reply),
+    /// `$EDITOR` returned with this text (or why it could not run).
+    ExternalEdited(Result<String, String>),
 }
 
 /// The action a terminal event asks for in `mode`, if any.
@@ -43,6 +55,8 @@ pub fn from_event(event: &Event, mode: Mode, keymap: &KeyMap) -> Option<Action> 
         Event::Key(key) if key.kind != KeyEventKind::Release => {
             let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers == KeyModifiers::CONTROL;
             match mode {
+                Mode::Edit => Some(Action::EditorKey(*key)),
+                Mode::Dialog => Some(Action::DialogKey(*key)),
                 Mode::Filter | Mode::Command => {
                     if ctrl_c {
                         return Some(Action::Command(Command::Quit));
@@ -113,8 +127,17 @@ mod tests {
             from_event(&cc, Mode::Filter, &km),
             Some(Action::Command(Command::Quit))
         );
-        let x = key(KeyCode::Char('x'), KeyModifiers::NONE);
-        assert_eq!(from_event(&x, Mode::Normal, &km), None);
+        // A key bound to nothing does nothing.
+        let z = key(KeyCode::Char('z'), KeyModifiers::NONE);
+        assert_eq!(from_event(&z, Mode::Normal, &km), None);
+        // In the editor every key is the editor's.
+        assert_eq!(
+            from_event(&q, Mode::Edit, &km),
+            Some(Action::EditorKey(KeyEvent::new(
+                KeyCode::Char('q'),
+                KeyModifiers::NONE
+            )))
+        );
     }
 
     #[test]

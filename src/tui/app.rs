@@ -146,13 +146,18 @@ fn draw(term: &mut Term, cockpit: &Cockpit) -> std::io::Result<()> {
     Ok(())
 }
 
+/// How long typing in the editor pauses before its text is checked.
+pub const VALIDATE_AFTER: Duration = Duration::from_millis(120);
+
 /// Run until the user quits or a signal arrives. Errors are only terminal I/O errors.
 pub async fn run(
     term: &mut Term,
     cockpit: &mut Cockpit,
+    mut replies: tokio::sync::mpsc::Receiver<crate::services::Reply>,
     started: Instant,
 ) -> std::io::Result<Exit> {
     let mut events = EventStream::new();
+    let mut validate_at: Option<tokio::time::Instant> = None;
     let mut changes = cockpit.store.subscribe();
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut first_data = false;
@@ -177,12 +182,19 @@ pub async fn run(
                 tracing::info!(elapsed_ms = ms, "first frame with data");
             }
         }
-        let wake = draw_at.unwrap_or(tick_at);
+        let wake = [draw_at, validate_at]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(tick_at);
         tokio::select! {
             event = events.next() => match event {
                 Some(Ok(event)) => {
                     if cockpit.handle_event(&event) || matches!(event, Event::Resize(..)) {
                         draw_at = Some(tokio::time::Instant::now());
+                    }
+                    if cockpit.state.editor.as_ref().is_some_and(|e| !e.checked) {
+                        validate_at = Some(tokio::time::Instant::now() + VALIDATE_AFTER);
                     }
                 }
                 Some(Err(e)) => {
@@ -199,7 +211,15 @@ pub async fn run(
                 let at = (last_draw + STORE_FRAME).max(tokio::time::Instant::now());
                 draw_at = Some(draw_at.map_or(at, |d| d.min(at)));
             }
+            Some(reply) = replies.recv() => {
+                cockpit.apply(Action::Reply(reply));
+                draw_at = Some(tokio::time::Instant::now());
+            }
             () = sleep_until(wake) => {
+                if validate_at.is_some_and(|at| at <= tokio::time::Instant::now()) {
+                    validate_at = None;
+                    cockpit.apply(Action::Validate);
+                }
                 if draw_at.is_none() {
                     draw_at = Some(tokio::time::Instant::now());
                 }
@@ -210,6 +230,18 @@ pub async fn run(
         }
         if cockpit.state.run == RunState::Quitting {
             return Ok(Exit::Quit);
+        }
+        if let Some(text) = cockpit.state.clipboard.take() {
+            super::external::copy(&text)?;
+        }
+        if let Some((_, text)) = &cockpit.state.external {
+            // The editor gets the terminal; our event reader must not steal its keys.
+            let text = text.clone();
+            drop(events);
+            let result = super::external::edit(term, text).await?;
+            events = EventStream::new();
+            cockpit.apply(Action::ExternalEdited(result));
+            draw_at = Some(tokio::time::Instant::now());
         }
     }
 }

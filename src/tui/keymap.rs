@@ -56,10 +56,35 @@ commands! {
     Sort = "sort", "Sort rows by NAME, AGE, STATUS, or as stored", ["s"];
     Fold = "fold", "Fold or unfold the selected row's namespace group", ["space"];
     FullScreen = "full-screen", "Detail: full screen or beside the list", ["f"];
+    New = "new", "New claim of the selected kind (:new KIND for another)", ["n"];
+    Edit = "edit", "Edit the selected claim here (ctrl-s submits, esc leaves)", ["e"];
+    EditExternal = "edit-external", "Edit the selected claim in $VISUAL / $EDITOR", ["E"];
+    Backup = "backup", "Back up the selected instance", ["b"];
+    Restore = "restore", "Restore the selected backup", ["R"];
+    Delete = "delete", "Delete the selected claim (asks first)", ["d", "ctrl-d"];
+    Reveal = "reveal", "Show the selected service binding's credentials", ["x"];
+    Yaml = "yaml", "YAML of the selected object with its events and Secret", ["y"];
+    Related = "related", "Show only the selected claim's family (instance, bindings, backups)", ["r"];
+    Pair = "pair", "The selected claim beside its Control Plane copy", ["p"];
 }
 
 /// The fixed command after which the view commands come in the key map and the help.
 pub const VIEWS_AFTER: Command = Command::PrevView;
+
+impl Command {
+    /// Whether it changes something in a cluster (refused with `--readonly`).
+    pub fn mutates(self) -> bool {
+        matches!(
+            self,
+            Command::New
+                | Command::Edit
+                | Command::EditExternal
+                | Command::Backup
+                | Command::Restore
+                | Command::Delete
+        )
+    }
+}
 
 /// A key with modifiers, as written in the config file (`ctrl-c`, `G`, `pgdown`, `?`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

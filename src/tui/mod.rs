@@ -4,6 +4,7 @@
 //! handle and a terminal; starting the program is `commands::cockpit`'s business.
 
 pub mod action;
+pub mod external;
 pub mod highlight;
 pub mod keymap;
 pub mod layout;

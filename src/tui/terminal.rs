@@ -83,6 +83,17 @@ impl TerminalGuard {
     }
 }
 
+impl TerminalGuard {
+    /// Take the terminal back after another program had it (`$EDITOR`): raw mode, the
+    /// alternate screen and mouse capture again, and a full redraw.
+    pub fn reenter(terminal: &mut Term) -> io::Result<()> {
+        enable_raw_mode()?;
+        execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture)?;
+        terminal.hide_cursor()?;
+        terminal.clear()
+    }
+}
+
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
         restore();

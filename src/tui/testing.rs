@@ -227,3 +227,71 @@ pub fn many_claims(store: &Store, n: usize) {
         }
     });
 }
+
+/// Parse `"jj/foo<enter>"`: characters, and `<enter>`, `<esc>`, `<tab>`, `<bs>`, `<up>`,
+/// `<down>`, and control keys as `<c-x>`.
+pub fn keys(text: &str) -> Vec<crossterm::event::KeyEvent> {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if c == '<'
+            && let Some(end) = rest.find('>')
+        {
+            let name = &rest[1..end];
+            let event = match name {
+                "enter" => KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE),
+                "esc" => KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE),
+                "tab" => KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE),
+                "bs" => KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE),
+                "up" => KeyEvent::new(KeyCode::Up, KeyModifiers::NONE),
+                "down" => KeyEvent::new(KeyCode::Down, KeyModifiers::NONE),
+                "end" => KeyEvent::new(KeyCode::End, KeyModifiers::NONE),
+                ctrl if ctrl.starts_with("c-") && ctrl.len() == 3 => {
+                    let ch = ctrl.chars().nth(2).unwrap_or(' ');
+                    KeyEvent::new(KeyCode::Char(ch), KeyModifiers::CONTROL)
+                }
+                other => panic!("unknown key <{other}>"),
+            };
+            out.push(event);
+            rest = &rest[end + 1..];
+            continue;
+        }
+        out.push(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+/// Feed `text` (see [`keys`]) through the default key map into `state`.
+pub fn run(store: &Store, state: &mut crate::tui::state::AppState, text: &str) {
+    let keymap = crate::tui::keymap::KeyMap::default();
+    let data = store.read();
+    for k in keys(text) {
+        let event = crossterm::event::Event::Key(k);
+        if let Some(a) = crate::tui::action::from_event(&event, state.mode, &keymap) {
+            crate::tui::state::update::update(state, a, &data);
+        }
+    }
+}
+
+/// The claim CRDs of the shared fixtures, as an App Cluster that bound every kind serves
+/// them, and the APIServiceNamespace mapping `team-a` to the Control Plane's `cluster-8xk2p`.
+pub fn bind_claims(store: &Store) {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/claims/xrd");
+    let crds = klutch::claims::fixture_claim_crds(std::path::Path::new(dir)).unwrap();
+    let mapping = object(
+        json!({"apiVersion": "klutch.anynines.com/v1alpha1", "kind": "APIServiceNamespace",
+            "metadata": {"name": "team-a", "namespace": "cluster-8xk2p",
+                         "creationTimestamp": "2026-06-10T08:30:00Z"},
+            "status": {"namespace": "cluster-8xk2p"}}),
+        ClusterId::ControlPlane,
+    );
+    store.update(|d| {
+        for crd in crds {
+            let name = crd.metadata.name.clone().unwrap_or_default();
+            d.set_claim_crd(name, Some(std::sync::Arc::new(crd)));
+        }
+        d.apply(mapping);
+    });
+}

@@ -55,6 +55,10 @@ slots! {
     YamlBool = "yaml_bool": "YAML booleans and null.",
     YamlPunct = "yaml_punct": "YAML punctuation (- : ).",
     YamlComment = "yaml_comment": "YAML comments.",
+    ErrorLine = "error_line": "The editor line a problem is on.",
+    DiffAdd = "diff_add": "Added lines of a diff.",
+    DiffRemove = "diff_remove": "Removed lines of a diff.",
+    Secret = "secret": "Credentials, when revealed.",
 }
 
 /// A theme file: a name and styles by slot name.

@@ -19,6 +19,9 @@ pub enum ObjectClass {
     ClusterBinding,
     /// APIServiceBinding (App Cluster).
     ApiServiceBinding,
+    /// APIServiceNamespace (Control Plane): which namespace there holds an App namespace's
+    /// objects.
+    ApiServiceNamespace,
 }
 
 /// Where objects of a class live.
@@ -34,13 +37,14 @@ pub enum Side {
 
 impl ObjectClass {
     /// Every class.
-    pub const ALL: [ObjectClass; 6] = [
+    pub const ALL: [ObjectClass; 7] = [
         ObjectClass::Claim,
         ObjectClass::ExportTemplate,
         ObjectClass::ExportRequest,
         ObjectClass::Export,
         ObjectClass::ClusterBinding,
         ObjectClass::ApiServiceBinding,
+        ObjectClass::ApiServiceNamespace,
     ];
 
     /// How many classes there are (for per-class arrays).
@@ -55,6 +59,7 @@ impl ObjectClass {
             ObjectClass::Export => 3,
             ObjectClass::ClusterBinding => 4,
             ObjectClass::ApiServiceBinding => 5,
+            ObjectClass::ApiServiceNamespace => 6,
         }
     }
 
@@ -66,7 +71,8 @@ impl ObjectClass {
             ObjectClass::ExportTemplate
             | ObjectClass::ExportRequest
             | ObjectClass::Export
-            | ObjectClass::ClusterBinding => Side::ControlPlane,
+            | ObjectClass::ClusterBinding
+            | ObjectClass::ApiServiceNamespace => Side::ControlPlane,
         }
     }
 
@@ -84,6 +90,7 @@ impl ObjectClass {
                 "APIServiceExport" => Some(ObjectClass::Export),
                 "ClusterBinding" => Some(ObjectClass::ClusterBinding),
                 "APIServiceBinding" => Some(ObjectClass::ApiServiceBinding),
+                "APIServiceNamespace" => Some(ObjectClass::ApiServiceNamespace),
                 _ => None,
             };
         }
@@ -132,6 +139,10 @@ mod tests {
         );
         assert_eq!(
             ObjectClass::of("klutch.anynines.com", "APIServiceNamespace"),
+            Some(ObjectClass::ApiServiceNamespace)
+        );
+        assert_eq!(
+            ObjectClass::of("klutch.anynines.com", "AppClusterBinding"),
             None
         );
         assert_eq!(

@@ -176,6 +176,10 @@ pub enum Facts {
     Claim {
         /// The summary text.
         detail: String,
+        /// `spec.instanceRef`: the instance a binding or backup is of.
+        instance_ref: Option<String>,
+        /// `spec.backupRef`: the backup a restore is from.
+        backup_ref: Option<String>,
     },
     /// An export template: the `resource.group` it exports.
     ExportTemplate {
@@ -203,6 +207,14 @@ pub enum Facts {
         /// `status.konnectorVersion`.
         konnector_version: String,
     },
+    /// An API service namespace: which Control Plane namespace holds the objects of an App
+    /// Cluster namespace.
+    ApiServiceNamespace {
+        /// The App Cluster namespace (the object's name).
+        app: String,
+        /// `status.namespace` on the Control Plane (`-` until the backend sets it).
+        control_plane: String,
+    },
     /// An API service binding: its provider and kubeconfig Secret.
     ApiServiceBinding {
         /// `status.providerPrettyName`.
@@ -213,13 +225,16 @@ pub enum Facts {
 }
 
 impl Facts {
-    /// Read the facts of an object of `class`.
-    pub fn read(class: ObjectClass, data: &Value) -> Facts {
+    /// Read the facts of an object of `class` named `name` (`data`: its body; its metadata
+    /// need not be there).
+    pub fn read(class: ObjectClass, name: &str, data: &Value) -> Facts {
         let spec = &data["spec"];
         let status = &data["status"];
         match class {
             ObjectClass::Claim => Facts::Claim {
                 detail: claim_detail(spec),
+                instance_ref: text(&spec["instanceRef"]),
+                backup_ref: text(&spec["backupRef"]),
             },
             ObjectClass::ExportTemplate => {
                 let sel = &spec["APIServiceSelector"];
@@ -248,6 +263,10 @@ impl Facts {
                 heartbeat_interval: str_or_dash(&status["heartbeatInterval"]),
                 konnector_version: str_or_dash(&status["konnectorVersion"]),
             },
+            ObjectClass::ApiServiceNamespace => Facts::ApiServiceNamespace {
+                app: name.to_string(),
+                control_plane: str_or_dash(&status["namespace"]),
+            },
             ObjectClass::ApiServiceBinding => Facts::ApiServiceBinding {
                 provider: str_or_dash(&status["providerPrettyName"]),
                 secret: str_or_dash(&spec["kubeconfigSecretRef"]["name"]),
@@ -258,7 +277,7 @@ impl Facts {
     /// Every fact as text, in declaration order (what a text search looks through).
     pub fn texts(&self) -> Vec<&str> {
         match self {
-            Facts::Claim { detail } => vec![detail],
+            Facts::Claim { detail, .. } => vec![detail],
             Facts::ExportTemplate { exports } => vec![exports],
             Facts::ExportRequest { resources } => vec![resources],
             Facts::Export { resource } => vec![resource],
@@ -268,6 +287,7 @@ impl Facts {
                 konnector_version,
                 ..
             } => vec![provider, last_heartbeat, konnector_version],
+            Facts::ApiServiceNamespace { app, control_plane } => vec![app, control_plane],
             Facts::ApiServiceBinding { provider, secret } => vec![provider, secret],
         }
     }
@@ -366,26 +386,26 @@ mod tests {
         let pg =
             json!({"spec": {"service": "a9s-postgresql15", "plan": "postgresql-single-small"}});
         assert_eq!(
-            Facts::read(ObjectClass::Claim, &pg).texts(),
+            Facts::read(ObjectClass::Claim, "x", &pg).texts(),
             ["a9s-postgresql15/postgresql-single-small"]
         );
         let restore = json!({"spec": {"backupRef": "nightly", "instanceRef": "db"}});
         assert_eq!(
-            Facts::read(ObjectClass::Claim, &restore).texts(),
+            Facts::read(ObjectClass::Claim, "x", &restore).texts(),
             ["backup nightly"]
         );
         let tpl = json!({"spec": {"APIServiceSelector": {"group": "anynines.com", "resource": "backups"}}});
         assert_eq!(
-            Facts::read(ObjectClass::ExportTemplate, &tpl).texts(),
+            Facts::read(ObjectClass::ExportTemplate, "x", &tpl).texts(),
             ["backups.anynines.com"]
         );
         let cb = json!({"spec": {"providerPrettyName": "anynines"}});
         assert_eq!(
-            Facts::read(ObjectClass::ClusterBinding, &cb).texts(),
+            Facts::read(ObjectClass::ClusterBinding, "x", &cb).texts(),
             ["anynines", "-", "-"]
         );
         for c in ObjectClass::ALL {
-            assert!(!Facts::read(c, &json!({})).texts().is_empty());
+            assert!(!Facts::read(c, "x", &json!({})).texts().is_empty());
         }
     }
 }

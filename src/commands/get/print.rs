@@ -6,6 +6,7 @@ use crate::cli::GetOutput;
 use jiff::{SignedDuration, Timestamp};
 use klutch::objects::ObjectClass;
 use klutch::status::{self, Facts, StatusKind};
+use kube::ResourceExt;
 use kube::api::DynamicObject;
 use kube::core::ApiResource;
 use serde_json::{Value, json};
@@ -48,7 +49,9 @@ impl Row {
             status: st.text,
             ready: condition("Ready"),
             synced: condition("Synced"),
-            detail: Facts::read(class, &obj.data).texts().join(" "),
+            detail: Facts::read(class, &obj.name_any(), &obj.data)
+                .texts()
+                .join(" "),
             created: meta.creation_timestamp.as_ref().map(|t| t.0),
         }
     }

@@ -112,6 +112,10 @@ pub fn draw(ctx: &Ctx<'_>, d: &Detail, area: Rect, buf: &mut Buffer) {
     if inner.height == 0 {
         return;
     }
+    if let Some(pair) = &d.pair {
+        super::pair::draw(ctx, pair, inner, buf);
+        return;
+    }
     let cond_h = conditions_height(d.entry.conditions.len()).min(inner.height);
     draw_conditions(
         ctx,

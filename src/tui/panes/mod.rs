@@ -3,11 +3,14 @@
 //! state, waits, or touches the network; only visible rows are drawn.
 
 mod detail;
+mod dialog;
+pub mod editor;
 pub mod format;
 mod header;
 pub mod help;
 mod list;
 mod messages;
+mod pair;
 mod tabs;
 
 use super::keymap::KeyMap;
@@ -47,6 +50,18 @@ pub fn draw(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
     }
     help::draw_message(ctx, areas.message, buf);
     help::draw_hints(ctx, areas.hints, buf);
+    if let Some(e) = &ctx.state.editor {
+        let body = Rect::new(
+            areas.list.x.min(areas.tabs.x),
+            areas.tabs.y + 1,
+            area.width,
+            areas.message.y.saturating_sub(areas.tabs.y + 1),
+        );
+        editor::draw(ctx, e, body, buf);
+    }
+    if let Some(d) = &ctx.state.dialog {
+        dialog::draw(ctx, d, area, buf);
+    }
     match ctx.state.mode {
         super::state::Mode::Help => help::draw_help(ctx, area, buf),
         super::state::Mode::Messages => messages::draw(ctx, area, buf),
@@ -55,5 +70,7 @@ pub fn draw(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
     }
 }
 
+#[cfg(test)]
+mod action_snapshots;
 #[cfg(test)]
 mod snapshot_tests;

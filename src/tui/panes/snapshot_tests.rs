@@ -18,7 +18,7 @@ use std::time::Duration;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
 
-fn themes() -> [(&'static str, Theme); 3] {
+pub(super) fn themes() -> [(&'static str, Theme); 3] {
     let dark = Theme::default_theme();
     [
         ("nocolor", dark.without_color()),
@@ -27,7 +27,7 @@ fn themes() -> [(&'static str, Theme); 3] {
     ]
 }
 
-fn render(store: &Store, state: &AppState, theme: &Theme) -> String {
+pub(super) fn render(store: &Store, state: &AppState, theme: &Theme) -> String {
     let (w, h) = state.size;
     let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
     let keymap = KeyMap::default();
@@ -221,7 +221,7 @@ fn at_60_columns_tabs_follow_the_active_view_and_help_wraps() {
     assert!(tabs.contains("6 Bindings") && tabs.contains('‹'), "{tabs}");
     let help = state_for(&store, (60, 40), &[Action::Command(Command::Help)]);
     let mut help = help;
-    for _ in 0..30 {
+    for _ in 0..60 {
         update(&mut help, Action::Command(Command::Down), &store.read());
     }
     let text = render(&store, &help, &theme);

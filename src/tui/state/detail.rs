@@ -41,6 +41,8 @@ pub struct Detail {
     pub presence: Presence,
     /// Beside the list or full screen.
     pub size: DetailSize,
+    /// With `p`: the claim beside its Control Plane copy.
+    pub pair: Option<super::pair::Pair>,
 }
 
 /// The YAML of an entry, line by line.
@@ -63,12 +65,21 @@ impl Detail {
             scroll: 0,
             presence: Presence::Live,
             size: DetailSize::Beside,
+            pair: None,
         }
+    }
+
+    /// Show the claim beside its Control Plane copy.
+    pub fn pair(&mut self, store: &StoreData) {
+        self.pair = Some(super::pair::Pair::of(store, &self.entry));
     }
 
     /// Follow the store: a new version re-renders the YAML (keeping the scroll), a deletion
     /// marks it gone.
     pub fn refresh(&mut self, store: &StoreData) {
+        if self.pair.is_some() {
+            self.pair(store);
+        }
         match store.get(self.class, &self.key) {
             Some(e) if Arc::ptr_eq(e, &self.entry) => {}
             Some(e) => {

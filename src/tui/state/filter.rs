@@ -16,6 +16,13 @@ pub enum Filter {
     Text(String),
     /// Label selector.
     Labels(LabelSelector),
+    /// A claim's family (`:related`): these objects only.
+    Family {
+        /// Shown in the list's title.
+        label: String,
+        /// The objects.
+        members: std::collections::BTreeSet<crate::cluster::RowKey>,
+    },
 }
 
 impl Filter {
@@ -40,6 +47,7 @@ impl Filter {
             Filter::All => true,
             Filter::Text(t) => entry.search.contains(t.as_str()),
             Filter::Labels(sel) => sel.matches(&entry.labels),
+            Filter::Family { members, .. } => members.contains(&entry.key),
         }
     }
 }

@@ -2,11 +2,18 @@
 //! by [`update::update`] from an [`Action`](super::action::Action); drawn by `views` without
 //! being changed. Holds no widgets and no terminal.
 
+pub mod claims;
 pub mod detail;
+pub mod dialog;
+pub mod edit;
+pub mod editor;
 pub mod filter;
+pub mod pair;
 pub mod rows;
 pub mod update;
 
+#[cfg(test)]
+mod claims_tests;
 #[cfg(test)]
 mod update_tests;
 
@@ -32,6 +39,10 @@ pub enum Mode {
     Messages,
     /// Facts about this run are shown (`:info`).
     Info,
+    /// Keys go to the claim editor.
+    Edit,
+    /// Keys go to a dialog.
+    Dialog,
 }
 
 /// Whether the cockpit runs on.
@@ -122,6 +133,20 @@ pub struct AppState {
     pub effects: Vec<Effect>,
     /// The time now (rows ranked by heartbeat age); a fixed clock in tests.
     pub clock: fn() -> jiff::Timestamp,
+    /// The claim editor, when open.
+    pub editor: Option<editor::Editor>,
+    /// The open dialog.
+    pub dialog: Option<dialog::Dialog>,
+    /// Requests in flight and what their replies are for.
+    pub pending: std::collections::BTreeMap<crate::services::RequestId, dialog::Pending>,
+    /// The id the next request gets.
+    pub next_request: crate::services::RequestId,
+    /// The claim kinds the App Cluster serves (compiled once per set of CRDs).
+    pub catalog: Option<(u64, klutch::claims::catalog::Catalog)>,
+    /// Text to hand to `$VISUAL`/`$EDITOR` (the main loop owns the terminal) and what it is.
+    pub external: Option<(editor::EditTarget, String)>,
+    /// Text to put on the clipboard (OSC 52, written by the main loop).
+    pub clipboard: Option<String>,
 }
 
 impl AppState {
@@ -162,7 +187,21 @@ impl AppState {
             seen_message: 0,
             effects: Vec::new(),
             clock: jiff::Timestamp::now,
+            editor: None,
+            dialog: None,
+            pending: Default::default(),
+            next_request: 1,
+            catalog: None,
+            external: None,
+            clipboard: None,
         }
+    }
+
+    /// A new request id.
+    pub fn request_id(&mut self) -> crate::services::RequestId {
+        let id = self.next_request;
+        self.next_request += 1;
+        id
     }
 
     /// The shown view's definition.

@@ -5,6 +5,7 @@ use super::detail::{Detail, DetailSize};
 use super::filter::Filter;
 use super::rows::ListModel;
 use super::{AppState, Mode, RunState};
+use super::{claims, dialog, edit};
 use crate::cluster::{ClusterId, Level, StoreData};
 use crate::services::Effect;
 use crate::tui::action::{Action, Edit};
@@ -29,6 +30,15 @@ pub fn update(state: &mut AppState, action: Action, store: &StoreData) {
         Action::ScrollUp(x, y) => wheel(state, x, y, -WHEEL),
         Action::ScrollDown(x, y) => wheel(state, x, y, WHEEL),
         Action::StoreChanged => sync(state, store),
+        Action::EditorKey(key) => edit::editor_key(state, key, store),
+        Action::DialogKey(key) => dialog::dialog_key(state, key, store),
+        Action::Validate => edit::validate(state, store),
+        Action::Reply(reply) => claims::reply(state, reply),
+        Action::ExternalEdited(result) => match (state.external.take(), result) {
+            (Some((target, _)), Ok(text)) => edit::external_edited(state, store, target, text),
+            (_, Err(why)) => state.say(Level::Error, why),
+            (None, Ok(_)) => {}
+        },
     }
 }
 
@@ -159,6 +169,9 @@ fn toggle(state: &mut AppState, mode: Mode) {
 }
 
 fn command(state: &mut AppState, c: Command, store: &StoreData) {
+    if claims::command(state, c, store) {
+        return;
+    }
     let count = state.table.all().len();
     match c {
         Command::Quit => state.run = RunState::Quitting,
@@ -191,6 +204,17 @@ fn command(state: &mut AppState, c: Command, store: &StoreData) {
             state.say(Level::Info, format!("sorted by {column}"));
         }
         Command::Fold => fold(state, store),
+        // Claim commands are handled above; these two are drawn from the detail.
+        Command::New
+        | Command::Edit
+        | Command::EditExternal
+        | Command::Backup
+        | Command::Restore
+        | Command::Delete
+        | Command::Reveal
+        | Command::Related => {}
+        Command::Yaml => command(state, Command::OpenDetail, store),
+        Command::Pair => open_pair(state, store),
         Command::FullScreen => {
             if let Some(d) = &mut state.detail {
                 d.size = match d.size {
@@ -228,6 +252,25 @@ fn command(state: &mut AppState, c: Command, store: &StoreData) {
     }
 }
 
+/// The paired view of the selected claim: its App object beside its Control Plane copy.
+fn open_pair(state: &mut AppState, store: &StoreData) {
+    let selected = state.current().selected;
+    let Some(entry) = state.rows.item(selected).cloned() else {
+        return;
+    };
+    if entry.class != klutch::objects::ObjectClass::Claim {
+        state.say(
+            Level::Error,
+            "p pairs a claim with its Control Plane copy; select a claim",
+        );
+        return;
+    }
+    let mut detail = Detail::open(entry);
+    detail.pair(store);
+    state.detail = Some(detail);
+    keep_visible(state);
+}
+
 /// Fold the selected row's namespace group, or unfold the folded group whose heading is
 /// selected; the selection stays on that group.
 fn fold(state: &mut AppState, store: &StoreData) {
@@ -251,15 +294,18 @@ fn fold(state: &mut AppState, store: &StoreData) {
     select(state, index);
 }
 
+/// Show only what `filter` passes; `text` is what the list's title shows for it.
+pub(super) fn apply_filter(state: &mut AppState, text: String, filter: Filter, store: &StoreData) {
+    let view = state.current_mut();
+    view.filter_text = text;
+    view.filter = filter;
+    state.input_error = None;
+    rebuild(state, store);
+}
+
 fn set_filter(state: &mut AppState, text: &str, store: &StoreData) {
     match Filter::parse(text) {
-        Ok(filter) => {
-            let view = state.current_mut();
-            view.filter_text = text.to_string();
-            view.filter = filter;
-            state.input_error = None;
-            rebuild(state, store);
-        }
+        Ok(filter) => apply_filter(state, text.to_string(), filter, store),
         Err(e) => state.input_error = Some(e),
     }
 }
@@ -325,6 +371,21 @@ fn run_command(state: &mut AppState, text: &str, store: &StoreData) {
             state.mode = Mode::Messages;
         }
         "info" => state.mode = Mode::Info,
+        "new" => {
+            if state.access == super::Access::ReadOnly {
+                command(state, Command::New, store);
+            } else {
+                edit::new_claim(state, store, words.next());
+            }
+        }
+        "edit" if words.next() == Some("--control-plane") => edit::edit_control_plane(state, store),
+        "edit" => command(state, Command::Edit, store),
+        "edit!" => command(state, Command::EditExternal, store),
+        "backup" => command(state, Command::Backup, store),
+        "restore" => command(state, Command::Restore, store),
+        "delete" => command(state, Command::Delete, store),
+        "reveal" => command(state, Command::Reveal, store),
+        "related" => command(state, Command::Related, store),
         "reconnect" => reconnect(state, words.next()),
         _ => {
             let views: Vec<String> = state

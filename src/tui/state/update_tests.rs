@@ -3,51 +3,11 @@
 use super::update::update;
 use super::{Access, AppState, Mode, RunState};
 use crate::cluster::{ClusterId, Store};
-use crate::tui::action::{Action, from_event};
-use crate::tui::keymap::KeyMap;
+use crate::tui::action::Action;
 use crate::tui::testing;
 use crate::tui::views::ViewId;
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 
-/// Parse `"jj/foo<enter>"`: characters, and `<enter>`, `<esc>`, `<tab>`, `<bs>`, `<c-c>`.
-fn keys(text: &str) -> Vec<KeyEvent> {
-    let mut out = Vec::new();
-    let mut rest = text;
-    while let Some(c) = rest.chars().next() {
-        if c == '<'
-            && let Some(end) = rest.find('>')
-        {
-            let code = match &rest[1..end] {
-                "enter" => KeyCode::Enter,
-                "esc" => KeyCode::Esc,
-                "tab" => KeyCode::Tab,
-                "bs" => KeyCode::Backspace,
-                "c-c" => {
-                    out.push(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
-                    rest = &rest[end + 1..];
-                    continue;
-                }
-                other => panic!("unknown key <{other}>"),
-            };
-            out.push(KeyEvent::new(code, KeyModifiers::NONE));
-            rest = &rest[end + 1..];
-            continue;
-        }
-        out.push(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
-        rest = &rest[c.len_utf8()..];
-    }
-    out
-}
-
-fn run(store: &Store, state: &mut AppState, text: &str) {
-    let keymap = KeyMap::default();
-    let data = store.read();
-    for k in keys(text) {
-        if let Some(a) = from_event(&Event::Key(k), state.mode, &keymap) {
-            update(state, a, &data);
-        }
-    }
-}
+use crate::tui::testing::run;
 
 fn fresh(store: &Store) -> AppState {
     let mut state = AppState::new((80, 24), Access::ReadWrite);

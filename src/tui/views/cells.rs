@@ -65,7 +65,7 @@ pub(super) fn fact(e: &Entry, pick: fn(&Facts) -> Option<&str>) -> Cell {
 
 pub(super) fn claim_detail(e: &Entry, _: &CellCtx) -> Cell {
     fact(e, |f| match f {
-        Facts::Claim { detail } => Some(detail),
+        Facts::Claim { detail, .. } => Some(detail),
         _ => None,
     })
 }

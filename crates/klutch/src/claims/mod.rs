@@ -8,6 +8,7 @@
 pub mod builders;
 pub mod catalog;
 mod crd;
+pub mod draft;
 mod envelope;
 mod flavour;
 pub mod hints;
