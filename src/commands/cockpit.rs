@@ -162,6 +162,7 @@ impl EmbeddedSandbox {
         let config = sandbox::SandboxConfig {
             kubeconfig_out: dir.join("kubeconfig.yaml"),
             info_out: dir.join("info.json"),
+            workloads: Some(Arc::new(super::konnector::InProcessKonnector)),
             ..sandbox::SandboxConfig::default()
         };
         let sandbox = sandbox::start(config)

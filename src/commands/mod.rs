@@ -4,6 +4,7 @@
 
 pub mod cockpit;
 pub mod completions;
+pub mod konnector;
 pub mod sandbox;
 
 use crate::cli::{Cli, Command};
@@ -14,6 +15,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Some(Command::Completions { shell }) => completions::run(shell),
         Some(Command::Sandbox(args)) => sandbox::run(*args),
+        Some(Command::Konnector(args)) => konnector::run(args, cli.cockpit.kubeconfig),
         None => cockpit::run(cli.cockpit),
     }
 }
