@@ -53,6 +53,7 @@ pub async fn reconcile(obj: Arc<DynamicObject>, ctx: Arc<KindCtx>) -> Result<Act
         ctx.seen_app.take(&ns, &name);
         return Ok(Action::await_change());
     }
+    tracing::debug!(%cp_ns, %name, "konnector: applying the spec on the Control Plane");
     ctx.cp_api(&cp_ns)
         .patch(
             &name,
