@@ -28,10 +28,11 @@ async fn konnector_client(env: &Env) -> kube::Client {
         .app_ok(&["-n", KONNECTOR_NAMESPACE, "create", "token", "konnector"])
         .await;
     let mut config = kube::Config::new(env.sb.info().app_server.parse().unwrap());
-    let ca = String::from_utf8(std::fs::read(env.dir.path().join("kubeconfig")).unwrap()).unwrap();
-    let kc = kube::config::Kubeconfig::from_yaml(&ca).unwrap();
-    let mut opts = kube::config::KubeConfigOptions::default();
-    opts.context = Some(sandbox::APP_CONTEXT.into());
+    let kc = kube::config::Kubeconfig::read_from(&env.kubeconfig).unwrap();
+    let opts = kube::config::KubeConfigOptions {
+        context: Some(sandbox::APP_CONTEXT.into()),
+        ..Default::default()
+    };
     let admin = kube::Config::from_custom_kubeconfig(kc, &opts)
         .await
         .unwrap();

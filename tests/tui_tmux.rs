@@ -81,7 +81,7 @@ fn cockpit_on_the_embedded_sandbox() {
     kubectl(&kc, CP, &["create", "namespace", "cluster-abc"]);
     t.type_text("5");
     t.wait_for("the cluster bindings view", Duration::from_secs(2), |s| {
-        s.contains("Cluster bindings (Control Plane)")
+        s.contains("App clusters (cluster bindings) (Control Plane)")
     });
     apply(
         &kc,
@@ -89,7 +89,7 @@ fn cockpit_on_the_embedded_sandbox() {
         "apiVersion: klutch.anynines.com/v1alpha1\nkind: ClusterBinding\nmetadata:\n  name: cluster\n  namespace: cluster-abc\nspec:\n  providerPrettyName: anynines\n  kubeconfigSecretRef:\n    name: kubeconfig\n    key: kubeconfig\n",
     );
     t.wait_for("the cluster binding", Duration::from_secs(10), |s| {
-        s.contains("cluster-abc") && s.contains("anynines")
+        s.contains("cluster-abc") && s.contains("◷ NoHeartbeatYet")
     });
 
     // Filter, then open the detail of what is left.
@@ -117,6 +117,21 @@ fn cockpit_on_the_embedded_sandbox() {
     kubectl(&kc, APP, &["delete", "backup", "nightly", "-n", "team-a"]);
     t.wait_for("the deleted claim to go", Duration::from_secs(1), |s| {
         !s.contains("nightly")
+    });
+
+    // :info keeps the sandbox's kubeconfig at hand after the message line moved on.
+    let kubeconfig = kc.display().to_string();
+    t.type_text(":info");
+    t.press("Enter");
+    t.wait_for("the info pane", Duration::from_secs(2), |s| {
+        s.contains(" Info ")
+            && s.contains("log file:")
+            && s.replace(['│', '\n', ' '], "")
+                .contains(&kubeconfig.replace(' ', ""))
+    });
+    t.press("Escape");
+    t.wait_for("the info pane closed", Duration::from_secs(2), |s| {
+        !s.contains(" Info ")
     });
 
     // q quits and restores the terminal.
@@ -157,13 +172,20 @@ fn a_stopped_sandbox_shows_as_reconnecting_and_comes_back() {
         let lines: Vec<&str> = s.lines().collect();
         lines[0].contains("reconnecting") && lines[1].contains("reconnecting")
     });
+    let screen = t.screen();
     assert!(
-        t.screen().contains("before-stop"),
+        screen.contains("before-stop"),
         "last known objects stay visible"
+    );
+    assert!(
+        screen.contains("app?") && screen.contains("stale (?): App · Control Plane"),
+        "and are marked stale:\n{screen}"
     );
 
     let _again = tmux::SandboxProcess::start(dir.path());
-    t.wait_for("connected again", Duration::from_secs(20), connected_both);
+    t.wait_for("connected again", Duration::from_secs(20), |s| {
+        connected_both(s) && !s.contains("app?")
+    });
     apply(&kc, APP, &claim("Backup", "team-b", "after-restart"));
     t.wait_for("watches resumed", Duration::from_secs(15), |s| {
         s.contains("after-restart")
@@ -307,6 +329,64 @@ fn a_user_who_may_not_watch_everything_sees_forbidden() {
         "the server's message in the message line",
         Duration::from_secs(5),
         |s| s.contains("cannot list resource"),
+    );
+    t.type_text("q");
+    t.wait_for("the cockpit to exit", Duration::from_secs(10), |s| {
+        s.contains("EXITED 0")
+    });
+}
+
+#[test]
+fn refused_credentials_show_as_unauthorized_not_connected() {
+    let dir = tempfile::tempdir().unwrap();
+    let _sandbox = tmux::SandboxProcess::start(dir.path());
+    let kc = dir.path().join("kubeconfig.yaml");
+    let cluster = kubectl(
+        &kc,
+        APP,
+        &[
+            "config",
+            "view",
+            "-o",
+            "jsonpath={.contexts[?(@.name==\"klutch-app\")].context.cluster}",
+        ],
+    );
+    kubectl(
+        &kc,
+        APP,
+        &[
+            "config",
+            "set-credentials",
+            "stranger",
+            "--token=not-a-token",
+        ],
+    );
+    kubectl(
+        &kc,
+        APP,
+        &[
+            "config",
+            "set-context",
+            "stranger",
+            &format!("--cluster={cluster}"),
+            "--user=stranger",
+        ],
+    );
+    let cmd = format!(
+        "{} {} --kubeconfig {} --app-context stranger; echo EXITED $?; sleep 30",
+        isolated_env(dir.path()),
+        tmux::binary(),
+        kc.display()
+    );
+    let t = Tmux::start("unauthorized", &cmd, 160, 30);
+    t.wait_for("unauthorized in the header", Duration::from_secs(20), |s| {
+        let first = s.lines().next().unwrap_or_default();
+        first.contains("✗ unauthorized") && first.contains("refused the credentials")
+    });
+    let first = t.screen().lines().next().unwrap_or_default().to_string();
+    assert!(
+        !first.contains("● connected") && !first.contains("as ?"),
+        "{first}"
     );
     t.type_text("q");
     t.wait_for("the cockpit to exit", Duration::from_secs(10), |s| {

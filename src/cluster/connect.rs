@@ -47,6 +47,9 @@ impl Connections {
         });
         if let Some(cp) = cp_context {
             let cp = kubeconfig::pick_context(&kc, Some(cp))?;
+            if cp == specs[0].context {
+                return Err(KubeconfigFailure::SameContext(cp));
+            }
             let (client, server) = kubeconfig::client(&kc, &cp).await?;
             specs.push(ClusterSpec {
                 id: ClusterId::ControlPlane,

@@ -59,6 +59,8 @@ pub enum Health {
     Connected,
     /// Answers, but some resources may not be watched (named in the text).
     Forbidden(String),
+    /// Answers, but refuses our credentials (401); the reason.
+    Unauthorized(String),
     /// Does not answer; retrying.
     Reconnecting {
         /// Attempts failed in a row.
@@ -87,6 +89,8 @@ pub struct ClusterState {
     pub kinds: BTreeSet<String>,
     /// Resources the user may not list/watch → the server's message.
     pub forbidden: BTreeMap<String, String>,
+    /// Why the server refused our credentials (401), while it does.
+    pub unauthorized: Option<String>,
 }
 
 impl ClusterState {
@@ -97,6 +101,15 @@ impl ClusterState {
             server: server.to_string(),
             ..ClusterState::default()
         }
+    }
+
+    /// Whether what the store holds from this cluster may be out of date: it does not answer
+    /// or refuses us, so its watches are not running.
+    pub fn is_stale(&self) -> bool {
+        matches!(
+            self.health(),
+            Health::Reconnecting { .. } | Health::Unauthorized(_)
+        )
     }
 
     /// The health the header shows.
@@ -116,6 +129,9 @@ impl ClusterState {
                 last_error: last_error.clone(),
                 retry_in: *retry_in,
             },
+            Link::Up if self.unauthorized.is_some() => {
+                Health::Unauthorized(self.unauthorized.clone().unwrap_or_default())
+            }
             Link::Up if self.forbidden.is_empty() => Health::Connected,
             Link::Up => {
                 let names: Vec<&str> = self.forbidden.keys().map(String::as_str).collect();
@@ -143,6 +159,10 @@ mod tests {
             .insert("backups".into(), "backups is forbidden".into());
         let expected = Health::Forbidden("may not watch backups, restores".into());
         assert_eq!(c.health(), expected);
+        assert!(!c.is_stale());
+        c.unauthorized = Some("Unauthorized".into());
+        assert_eq!(c.health(), Health::Unauthorized("Unauthorized".into()));
+        assert!(c.is_stale());
         c.link = Link::Down {
             since: Timestamp::UNIX_EPOCH,
             attempts: 2,

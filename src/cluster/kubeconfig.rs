@@ -19,7 +19,9 @@ pub enum KubeconfigFailure {
         source: KubeconfigError,
     },
     /// None of the listed files exists.
-    #[error("no kubeconfig found (looked at {0}); pass --kubeconfig or --sandbox")]
+    #[error(
+        "no kubeconfig found (looked at {0}); pass --kubeconfig PATH, or try the embedded sandbox: klutch-tui --sandbox"
+    )]
     Missing(String),
     /// Merging two files failed.
     #[error("cannot merge kubeconfig files: {0}")]
@@ -35,6 +37,11 @@ pub enum KubeconfigFailure {
         /// The contexts there are.
         known: String,
     },
+    /// The App Cluster and the Control Plane would be the same context.
+    #[error(
+        "--cp-context {0:?} is also the App Cluster's context: every claim would show twice; name the Control Plane's own context, or leave --cp-context out"
+    )]
+    SameContext(String),
     /// The context exists but does not make a client configuration.
     #[error("context {context:?} is not usable: {source}")]
     Config {
@@ -69,7 +76,10 @@ pub fn load(paths: Option<&str>) -> Result<Kubeconfig, KubeconfigFailure> {
     let single = list.len() == 1;
     let mut merged: Option<Kubeconfig> = None;
     for path in &list {
-        if !path.exists() && !single {
+        if !path.exists() {
+            if single {
+                return Err(KubeconfigFailure::Missing(path.display().to_string()));
+            }
             continue;
         }
         let next = read_one(path)?;
@@ -197,6 +207,8 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("/nonexistent/kubeconfig"), "{err}");
+        assert!(err.contains("klutch-tui --sandbox"), "{err}");
+        assert_eq!(err.matches("/nonexistent/kubeconfig").count(), 1, "{err}");
     }
 
     #[tokio::test]

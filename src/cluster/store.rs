@@ -19,6 +19,7 @@ pub struct StoreData {
     lists: [BTreeMap<RowKey, Arc<Entry>>; ObjectClass::COUNT],
     generation: u64,
     messages: Messages,
+    about: Vec<(String, String)>,
 }
 
 impl StoreData {
@@ -70,6 +71,20 @@ impl StoreData {
         list.retain(|k, _| !(k.cluster == cluster && k.kind == kind));
         for entry in entries {
             list.insert(entry.key.clone(), Arc::new(entry));
+        }
+    }
+
+    /// Facts about this run for `:info` (where the kubeconfig and the log are, …), in order.
+    pub fn about(&self) -> &[(String, String)] {
+        &self.about
+    }
+
+    /// Set one fact for `:info` (replacing one of the same name).
+    pub fn set_about(&mut self, name: impl Into<String>, value: impl Into<String>) {
+        let (name, value) = (name.into(), value.into());
+        match self.about.iter_mut().find(|(n, _)| *n == name) {
+            Some(entry) => entry.1 = value,
+            None => self.about.push((name, value)),
         }
     }
 

@@ -6,7 +6,7 @@
 use super::backoff::Backoff;
 use super::health::{Fetch, Link, UserInfo};
 use super::kinds::WatchedKind;
-use super::watch::{self, is_forbidden};
+use super::watch::{self, is_forbidden, is_unauthorized, unauthorized_reason};
 use super::{ClusterId, Store};
 use futures::StreamExt;
 use k8s_openapi::api::authentication::v1::SelfSubjectReview;
@@ -126,10 +126,14 @@ impl Supervisor {
 
     async fn identify(&self) {
         let api: Api<SelfSubjectReview> = Api::all(self.client.clone());
-        let user = match api
+        let answer = api
             .create(&PostParams::default(), &SelfSubjectReview::default())
-            .await
-        {
+            .await;
+        let unauthorized = match &answer {
+            Err(e) if is_unauthorized(e) => Some(unauthorized_reason(e)),
+            _ => None,
+        };
+        let user = match answer {
             Ok(review) => match review.status.and_then(|s| s.user_info) {
                 Some(u) => Fetch::Loaded(UserInfo {
                     username: u.username.unwrap_or_default(),
@@ -139,9 +143,13 @@ impl Supervisor {
             },
             Err(e) => Fetch::Failed(root_cause(&e)),
         };
+        if let Some(reason) = &unauthorized {
+            tracing::warn!(cluster = ?self.id, %reason, "credentials refused");
+        }
         self.store.update_cluster(self.id, |c| {
-            let changed = c.user != user;
+            let changed = c.user != user || c.unauthorized != unauthorized;
             c.user = user;
+            c.unauthorized = unauthorized;
             changed
         });
     }

@@ -20,6 +20,20 @@ pub(super) fn is_forbidden(err: &kube::Error) -> bool {
     matches!(err, kube::Error::Api(status) if status.code == 403)
 }
 
+/// Whether a kube error is the server refusing our credentials (401).
+pub(super) fn is_unauthorized(err: &kube::Error) -> bool {
+    matches!(err, kube::Error::Api(status) if status.code == 401)
+}
+
+/// What to tell a person whose credentials were refused.
+pub(super) fn unauthorized_reason(err: &kube::Error) -> String {
+    let said = match err {
+        kube::Error::Api(status) if !status.message.is_empty() => status.message.clone(),
+        other => other.to_string(),
+    };
+    format!("{said}: the server refused the credentials (expired or revoked token?)")
+}
+
 fn inner_error(err: &watcher::Error) -> Option<&kube::Error> {
     match err {
         watcher::Error::InitialListFailed(e)
@@ -56,7 +70,9 @@ pub(super) async fn run(
                 tracing::debug!(%resource, ?cluster, count = entries.len(), "listed");
                 store.update(|d| {
                     d.replace_kind(cluster, kind.class, &kind_name, entries);
-                    d.cluster_mut(cluster).forbidden.remove(&resource);
+                    let c = d.cluster_mut(cluster);
+                    c.forbidden.remove(&resource);
+                    c.unauthorized = None;
                 });
             }
             Ok(Event::Apply(obj)) => {
@@ -73,6 +89,15 @@ pub(super) async fn run(
                 store.update(|d| d.remove(kind.class, &key));
             }
             Err(err) => match inner_error(&err) {
+                Some(e) if is_unauthorized(e) => {
+                    let reason = unauthorized_reason(e);
+                    tracing::warn!(%resource, ?cluster, %reason, "watch unauthorized");
+                    store.update_cluster(cluster, |c| {
+                        let changed = c.unauthorized.as_ref() != Some(&reason);
+                        c.unauthorized = Some(reason);
+                        changed
+                    });
+                }
                 Some(e) if is_forbidden(e) => {
                     let msg = match e {
                         kube::Error::Api(status) => status.message.clone(),

@@ -2,6 +2,7 @@
 //! the runtime, the cluster connections (or the embedded sandbox), the services and the
 //! terminal — hands them to the TUI's main loop, and takes them down in order afterwards.
 
+use super::embedded::EmbeddedSandbox;
 use crate::cli::CockpitArgs;
 use crate::cluster::kubeconfig::KubeconfigFailure;
 use crate::cluster::{Connections, Level, Store};
@@ -12,6 +13,7 @@ use crate::tui::app::{self, Cockpit};
 use crate::tui::settings;
 use crate::tui::state::Access;
 use crate::tui::terminal::TerminalGuard;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -34,6 +36,11 @@ pub enum CockpitError {
     /// The embedded sandbox could not start.
     #[error("the sandbox could not start: {0}")]
     Sandbox(String),
+    /// Standard input or output is not a terminal.
+    #[error(
+        "klutch-tui needs a terminal; for scripts use the get/apply/backup/restore commands (klutch-tui --help)"
+    )]
+    NoTerminal,
     /// A task panicked; the cockpit stopped rather than draw on a restored terminal.
     #[error("klutch-tui stopped after an internal error (a panic); the log file has the details")]
     Panicked,
@@ -47,6 +54,10 @@ pub fn run(args: CockpitArgs) -> anyhow::Result<ExitCode> {
 
 fn main(args: CockpitArgs) -> Result<(), CockpitError> {
     let started = Instant::now();
+    // Before anything is started (an embedded sandbox would leave its directory behind).
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        return Err(CockpitError::NoTerminal);
+    }
     let paths = Paths::discover();
     let _log = logging::init(&paths.state_dir)?;
     let runtime = super::runtime().map_err(CockpitError::Runtime)?;
@@ -74,11 +85,37 @@ async fn cockpit(args: CockpitArgs, paths: Paths, started: Instant) -> Result<()
         tracing::warn!("{problem}");
     }
     let embedded = if args.sandbox {
-        Some(EmbeddedSandbox::start(&paths.state_dir).await?)
+        Some(EmbeddedSandbox::start(&paths.state_dir, &args).await?)
     } else {
         None
     };
-    let (kubeconfig, app_context, cp_context) = match &embedded {
+    let contexts = (app_default, cp_default);
+    let result = session(
+        &args,
+        &paths,
+        settings,
+        embedded.as_ref(),
+        contexts,
+        started,
+    )
+    .await;
+    // Also when the session failed to start: the sandbox's directory goes with it.
+    if let Some(sb) = embedded {
+        sb.stop().await;
+    }
+    result
+}
+
+/// Connect, run the cockpit until it ends, and take the connections down again.
+async fn session(
+    args: &CockpitArgs,
+    paths: &Paths,
+    settings: settings::Settings,
+    embedded: Option<&EmbeddedSandbox>,
+    (app_default, cp_default): (Option<String>, Option<String>),
+    started: Instant,
+) -> Result<(), CockpitError> {
+    let (kubeconfig, app_context, cp_context) = match embedded {
         Some(sb) => (
             Some(sb.kubeconfig()),
             Some(sandbox::APP_CONTEXT.to_string()),
@@ -97,15 +134,40 @@ async fn cockpit(args: CockpitArgs, paths: Paths, started: Instant) -> Result<()
     )
     .await?;
     let store = Store::new();
-    if let Some(sb) = &embedded {
+    store.update(|d| {
+        let kubeconfig = kubeconfig
+            .clone()
+            .unwrap_or_else(|| "~/.kube/config (default)".into());
+        d.set_about("kubeconfig", kubeconfig);
+        for spec in &connections.specs {
+            let what = format!("{} context", spec.id.label());
+            d.set_about(what, format!("{} ({})", spec.context, spec.server));
+        }
+        d.set_about(
+            "log file",
+            logging::log_file(&paths.state_dir).display().to_string(),
+        );
+        d.set_about("config file", paths.config_file().display().to_string());
+    });
+    if let Some(sb) = embedded {
         // Where to point kubectl while the cockpit runs (the file goes when it stops).
         let text = format!(
-            "sandbox kubeconfig: {} (contexts {}, {})",
+            "sandbox kubeconfig: {} (contexts {}, {}; :info shows it again)",
             sb.kubeconfig(),
             sandbox::APP_CONTEXT,
             sandbox::CONTROL_PLANE_CONTEXT
         );
-        store.update(|d| d.post(Level::Info, text));
+        store.update(|d| {
+            d.set_about(
+                "sandbox",
+                format!(
+                    "embedded; removed on exit. kubectl --kubeconfig {} --context {}",
+                    sb.kubeconfig(),
+                    sandbox::CONTROL_PLANE_CONTEXT
+                ),
+            );
+            d.post(Level::Info, text)
+        });
     }
     if !settings.problems.is_empty() {
         let text = settings.problems.join("; ");
@@ -136,49 +198,10 @@ async fn cockpit(args: CockpitArgs, paths: Paths, started: Instant) -> Result<()
     drop(cockpit);
     services_task.abort();
     drop(clusters);
-    if let Some(sb) = embedded {
-        sb.stop().await;
-    }
     tracing::info!(?exit, "cockpit stopped");
     match exit {
         Ok(app::Exit::Panicked) => Err(CockpitError::Panicked),
         Ok(_) => Ok(()),
         Err(e) => Err(CockpitError::Terminal(e)),
-    }
-}
-
-/// The sandbox started in this process by `--sandbox`; its kubeconfig lives in a directory
-/// of its own in the state directory, removed when it stops.
-struct EmbeddedSandbox {
-    sandbox: sandbox::Sandbox,
-    dir: std::path::PathBuf,
-}
-
-impl EmbeddedSandbox {
-    async fn start(state_dir: &std::path::Path) -> Result<EmbeddedSandbox, CockpitError> {
-        let dir = state_dir.join(format!("embedded-sandbox-{}", std::process::id()));
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| CockpitError::Sandbox(format!("cannot create {}: {e}", dir.display())))?;
-        let config = sandbox::SandboxConfig {
-            kubeconfig_out: dir.join("kubeconfig.yaml"),
-            info_out: dir.join("info.json"),
-            workloads: Some(Arc::new(super::konnector::InProcessKonnector)),
-            ..sandbox::SandboxConfig::default()
-        };
-        let sandbox = sandbox::start(config)
-            .await
-            .map_err(|e| CockpitError::Sandbox(e.to_string()))?;
-        tracing::info!(app = %sandbox.info().app_server,
-            control_plane = %sandbox.info().control_plane_server, "embedded sandbox ready");
-        Ok(EmbeddedSandbox { sandbox, dir })
-    }
-
-    fn kubeconfig(&self) -> String {
-        self.sandbox.info().kubeconfig.display().to_string()
-    }
-
-    async fn stop(self) {
-        self.sandbox.shutdown().await;
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }

@@ -62,7 +62,7 @@ pub fn from_event(event: &Event, mode: Mode, keymap: &KeyMap) -> Option<Action> 
                     };
                     Some(Action::Edit(edit))
                 }
-                Mode::Normal | Mode::Help | Mode::Messages => {
+                Mode::Normal | Mode::Help | Mode::Messages | Mode::Info => {
                     match keymap.command(Key::from_event(key)) {
                         Some(c) => Some(Action::Command(c)),
                         None if ctrl_c => Some(Action::Command(Command::Quit)),

@@ -53,6 +53,9 @@ commands! {
     OpenDetail = "open-detail", "Show the selected object's YAML and conditions", ["enter"];
     Back = "back", "Close the detail / help, clear the filter", ["esc"];
     Messages = "messages", "Show or hide the message log", ["m"];
+    Sort = "sort", "Sort rows by NAME, AGE, STATUS, or as stored", ["s"];
+    Fold = "fold", "Fold or unfold the selected row's namespace group", ["space"];
+    FullScreen = "full-screen", "Detail: full screen or beside the list", ["f"];
 }
 
 /// The fixed command after which the view commands come in the key map and the help.

@@ -1,6 +1,7 @@
 //! Where things go on screen: one pure function of the terminal size, used by drawing and
 //! by the update step (mouse hit-testing, page size), so both always agree.
 
+use super::state::detail::DetailSize;
 use super::views::{ViewId, Views};
 use ratatui::layout::Rect;
 
@@ -43,8 +44,8 @@ pub fn conditions_height(conditions: usize) -> u16 {
     (conditions.min(6) as u16 + 3).min(9)
 }
 
-/// Lay out `area`; `detail` says whether the detail pane is open.
-pub fn areas(area: Rect, detail: bool) -> Areas {
+/// Lay out `area`; `detail` says whether the detail pane is open, and how.
+pub fn areas(area: Rect, detail: Option<DetailSize>) -> Areas {
     let line = |y: u16| Rect::new(area.x, y, area.width, 1.min(area.height));
     let top = area.y;
     let bottom = area.y + area.height;
@@ -55,9 +56,9 @@ pub fn areas(area: Rect, detail: bool) -> Areas {
     let body = Rect::new(area.x, body_top, area.width, body_bottom - body_top);
     let message = line(body_bottom.min(bottom.saturating_sub(1)));
     let hints = line(bottom.saturating_sub(1));
-    let (list, detail) = if !detail {
+    let (list, detail) = if detail.is_none() {
         (body, None)
-    } else if area.width >= SPLIT_WIDTH {
+    } else if area.width >= SPLIT_WIDTH && detail == Some(DetailSize::Beside) {
         let left = body.width * 45 / 100;
         (
             Rect::new(body.x, body.y, left, body.height),
@@ -94,9 +95,58 @@ pub fn tabs(views: Views, x: u16) -> Vec<(ViewId, String, u16, u16)> {
     out
 }
 
+/// The tabs that fit on the tab line `area`, scrolled so that the `active` one shows, and
+/// whether tabs are hidden to the left and to the right (drawn as `‹` and `›`).
+pub struct TabLine {
+    /// The visible tabs as (view, label, first column, width).
+    pub tabs: Vec<(ViewId, String, u16, u16)>,
+    /// Tabs are hidden to the left.
+    pub more_left: bool,
+    /// Tabs are hidden to the right.
+    pub more_right: bool,
+}
+
+/// Lay out the tab line.
+pub fn tab_line(views: Views, area: Rect, active: ViewId) -> TabLine {
+    let all = tabs(views, 0);
+    let total = all.last().map_or(0, |(_, _, x, w)| x + w);
+    if total <= area.width {
+        let tabs = all
+            .into_iter()
+            .map(|(v, l, x, w)| (v, l, area.x + x, w))
+            .collect();
+        return TabLine {
+            tabs,
+            more_left: false,
+            more_right: false,
+        };
+    }
+    // Leave a column on each side for the markers.
+    let room = area.width.saturating_sub(2);
+    let active = all.iter().position(|(v, ..)| *v == active).unwrap_or(0);
+    let end = |i: usize| all[i].2 + all[i].3;
+    let mut first = 0;
+    while first < active && end(active) - all[first].2 > room {
+        first += 1;
+    }
+    let origin = all[first].2;
+    let tabs: Vec<_> = all[first..]
+        .iter()
+        .take_while(|(_, _, x, w)| x + w - origin <= room)
+        .map(|(v, l, x, w)| (*v, l.clone(), area.x + 1 + x - origin, *w))
+        .collect();
+    let more_right = first + tabs.len() < all.len();
+    TabLine {
+        tabs,
+        more_left: first > 0,
+        more_right,
+    }
+}
+
 /// The view whose tab is at column `x` of the tab line.
-pub fn tab_at(views: Views, tabs_area: Rect, x: u16) -> Option<ViewId> {
-    tabs(views, tabs_area.x)
+pub fn tab_at(views: Views, tabs_area: Rect, active: ViewId, x: u16) -> Option<ViewId> {
+    tab_line(views, tabs_area, active)
+        .tabs
         .into_iter()
         .find(|(_, _, start, width)| x >= *start && x < start + width)
         .map(|(v, ..)| v)
@@ -108,7 +158,7 @@ mod tests {
 
     #[test]
     fn regions_tile_the_screen() {
-        let a = areas(Rect::new(0, 0, 80, 24), false);
+        let a = areas(Rect::new(0, 0, 80, 24), None);
         assert_eq!((a.header.y, a.header.height), (0, 2));
         assert_eq!(a.tabs.y, 2);
         assert_eq!((a.list.y, a.list.height), (3, 19));
@@ -119,12 +169,15 @@ mod tests {
 
     #[test]
     fn detail_replaces_the_list_when_narrow_and_sits_beside_it_when_wide() {
-        let narrow = areas(Rect::new(0, 0, 80, 24), true);
+        let narrow = areas(Rect::new(0, 0, 80, 24), Some(DetailSize::Beside));
         assert_eq!(narrow.list.height, 0);
         assert_eq!(narrow.detail.map(|d| d.width), Some(80));
-        let wide = areas(Rect::new(0, 0, 160, 48), true);
+        let wide = areas(Rect::new(0, 0, 160, 48), Some(DetailSize::Beside));
         assert_eq!(wide.list.width + wide.detail.map_or(0, |d| d.width), 160);
         assert!(wide.list.width > 0);
+        let full = areas(Rect::new(0, 0, 160, 48), Some(DetailSize::Full));
+        assert_eq!(full.list.height, 0);
+        assert_eq!(full.detail.map(|d| d.width), Some(160));
     }
 
     #[test]
@@ -134,8 +187,35 @@ mod tests {
         let (_, _, start, width) = tabs.last().cloned().unwrap();
         assert!(start + width <= 80);
         let line = Rect::new(0, 2, 80, 1);
-        assert_eq!(tab_at(views, line, 1), Some(ViewId("claims")));
-        assert_eq!(tab_at(views, line, start), Some(ViewId("bindings")));
-        assert_eq!(tab_at(views, line, 79), None);
+        let active = ViewId("claims");
+        assert_eq!(tab_at(views, line, active, 1), Some(ViewId("claims")));
+        assert_eq!(tab_at(views, line, active, start), Some(ViewId("bindings")));
+        assert_eq!(tab_at(views, line, active, 79), None);
+    }
+
+    #[test]
+    fn at_60_columns_the_tab_line_scrolls_to_the_active_tab() {
+        let views = Views::default();
+        let line = Rect::new(0, 2, 60, 1);
+        let first = tab_line(views, line, ViewId("claims"));
+        assert_eq!(first.tabs[0].0, ViewId("claims"));
+        assert!(!first.more_left && first.more_right);
+        let last = tab_line(views, line, ViewId("bindings"));
+        let shown: Vec<ViewId> = last.tabs.iter().map(|t| t.0).collect();
+        assert!(shown.contains(&ViewId("bindings")), "{shown:?}");
+        assert!(last.more_left);
+        for (_, _, x, w) in &last.tabs {
+            assert!(x + w <= 59, "inside the line, before the right marker");
+        }
+        let (_, _, x, _) = last
+            .tabs
+            .iter()
+            .find(|t| t.0 == ViewId("bindings"))
+            .cloned()
+            .unwrap();
+        assert_eq!(
+            tab_at(views, line, ViewId("bindings"), x),
+            Some(ViewId("bindings"))
+        );
     }
 }

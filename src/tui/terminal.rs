@@ -25,8 +25,12 @@ pub fn restore() {
     );
 }
 
-/// Told when any thread panics: a panic in a background task (a watcher, the embedded
-/// sandbox) restores the terminal too, so the cockpit must stop drawing and end.
+/// The name of threads whose panics are their own business: the embedded sandbox's API
+/// servers catch a handler's panic and answer 500. The hook only logs those.
+pub const ISOLATED_THREADS: &str = "klutch-isolated";
+
+/// Told when any of the cockpit's own threads panics: a panic in a background task (a
+/// watcher) restores the terminal too, so the cockpit must stop drawing and end.
 static PANICKED: tokio::sync::Notify = tokio::sync::Notify::const_new();
 
 /// Resolves once a panic has happened anywhere in the process (after
@@ -35,16 +39,24 @@ pub async fn panicked() {
     PANICKED.notified().await;
 }
 
-/// Make every panic log itself, restore the terminal before its message is printed, and
-/// wake [`panicked`].
+/// Make every panic log itself; one of the cockpit's own also restores the terminal before
+/// its message is printed and wakes [`panicked`]. A panic on an [`ISOLATED_THREADS`] thread
+/// is only logged (printing it would garble the screen the cockpit goes on drawing).
 pub fn install_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         tracing::error!(panic = %info, "panic");
+        if is_isolated(std::thread::current().name()) {
+            return;
+        }
         restore();
         previous(info);
         PANICKED.notify_one();
     }));
+}
+
+fn is_isolated(thread: Option<&str>) -> bool {
+    thread.is_some_and(|n| n.starts_with(ISOLATED_THREADS))
 }
 
 /// Holds the terminal in cockpit mode; restores it when dropped.
@@ -80,6 +92,31 @@ impl Drop for TerminalGuard {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_panic_on_an_isolated_thread_does_not_end_the_cockpit() {
+        install_panic_hook();
+        let panicked_there = std::thread::Builder::new()
+            .name(ISOLATED_THREADS.into())
+            .spawn(|| panic!("a sandbox handler broke"))
+            .unwrap()
+            .join()
+            .is_err();
+        assert!(panicked_there);
+        let woken = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(async {
+                tokio::time::timeout(std::time::Duration::from_millis(300), panicked())
+                    .await
+                    .is_ok()
+            });
+        assert!(!woken, "the main loop was told to end");
+        assert!(is_isolated(Some("klutch-isolated")));
+        assert!(!is_isolated(Some("tokio-runtime-worker")));
+        assert!(!is_isolated(None));
+    }
 
     #[tokio::test]
     async fn a_panic_in_a_background_task_wakes_the_main_loop() {

@@ -34,6 +34,15 @@ fn entry(v: Value, class: ObjectClass, cluster: ClusterId) -> Entry {
     Entry::from_object(obj, class, cluster, &kind, &api_version)
 }
 
+/// An entry for a JSON object, its class read from its apiVersion and kind.
+pub fn object(v: Value, cluster: ClusterId) -> Entry {
+    let api_version = v["apiVersion"].as_str().unwrap_or_default();
+    let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+    let class = ObjectClass::of(group, v["kind"].as_str().unwrap_or_default())
+        .unwrap_or_else(|| panic!("not a Klutch object: {v}"));
+    entry(v, class, cluster)
+}
+
 fn cluster(context: &str, server: &str, user: &str, rtt_ms: u64) -> ClusterState {
     ClusterState {
         link: Link::Up,

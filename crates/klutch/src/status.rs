@@ -97,15 +97,25 @@ fn from(kind: StatusKind, c: &Condition, fallback: &str) -> Status {
     }
 }
 
-/// One status for an object: deletion first, then a failed sync (claim or managed resource),
-/// then Ready (the managed resource's reason when it says more than the claim's), then
-/// `status.phase` (export requests), else unknown.
+/// One status for an object: deletion first, then a terminal `status.phase: Failed`
+/// (export requests: the phase is final, conditions only say why), then a failed sync (claim
+/// or managed resource), then Ready (the managed resource's reason when it says more than the
+/// claim's), then any other `status.phase`, else unknown.
 pub fn status(data: &Value, conds: &[Condition], deleting: bool) -> Status {
     if deleting {
         return Status {
             kind: StatusKind::Deleting,
             text: "Deleting".into(),
             message: None,
+        };
+    }
+    if data["status"]["phase"] == "Failed" {
+        let why = find(conds, "", "Ready").filter(|c| c.status != "True");
+        return Status {
+            kind: StatusKind::Failed,
+            text: "Failed".into(),
+            message: text(&data["status"]["terminalMessage"])
+                .or_else(|| why.and_then(|c| c.message.clone())),
         };
     }
     for source in ["", "managed"] {
@@ -188,6 +198,10 @@ pub enum Facts {
         provider: String,
         /// `status.lastHeartbeatTime` as written.
         last_heartbeat: String,
+        /// `status.heartbeatInterval` as written (a Go duration such as `5m0s`).
+        heartbeat_interval: String,
+        /// `status.konnectorVersion`.
+        konnector_version: String,
     },
     /// An API service binding: its provider and kubeconfig Secret.
     ApiServiceBinding {
@@ -231,6 +245,8 @@ impl Facts {
             ObjectClass::ClusterBinding => Facts::ClusterBinding {
                 provider: str_or_dash(&spec["providerPrettyName"]),
                 last_heartbeat: str_or_dash(&status["lastHeartbeatTime"]),
+                heartbeat_interval: str_or_dash(&status["heartbeatInterval"]),
+                konnector_version: str_or_dash(&status["konnectorVersion"]),
             },
             ObjectClass::ApiServiceBinding => Facts::ApiServiceBinding {
                 provider: str_or_dash(&status["providerPrettyName"]),
@@ -249,7 +265,9 @@ impl Facts {
             Facts::ClusterBinding {
                 provider,
                 last_heartbeat,
-            } => vec![provider, last_heartbeat],
+                konnector_version,
+                ..
+            } => vec![provider, last_heartbeat, konnector_version],
             Facts::ApiServiceBinding { provider, secret } => vec![provider, secret],
         }
     }
@@ -320,6 +338,20 @@ mod tests {
     }
 
     #[test]
+    fn a_failed_export_request_is_failed_whatever_its_conditions_say() {
+        let s = st(json!({"status": {"phase": "Failed",
+            "terminalMessage": "no APIServiceExportTemplate selects backups.anynines.com",
+            "conditions": [
+                {"type": "ExportsReady", "status": "False", "reason": "TemplateNotFound"},
+                {"type": "Ready", "status": "False", "reason": "TemplateNotFound"}]}}));
+        assert_eq!((s.kind, s.text.as_str()), (StatusKind::Failed, "Failed"));
+        assert_eq!(
+            s.message.as_deref(),
+            Some("no APIServiceExportTemplate selects backups.anynines.com")
+        );
+    }
+
+    #[test]
     fn phase_and_missing_status() {
         let s = st(json!({"status": {"phase": "Failed", "terminalMessage": "no template"}}));
         assert_eq!(s.kind, StatusKind::Failed);
@@ -350,7 +382,7 @@ mod tests {
         let cb = json!({"spec": {"providerPrettyName": "anynines"}});
         assert_eq!(
             Facts::read(ObjectClass::ClusterBinding, &cb).texts(),
-            ["anynines", "-"]
+            ["anynines", "-", "-"]
         );
         for c in ObjectClass::ALL {
             assert!(!Facts::read(c, &json!({})).texts().is_empty());

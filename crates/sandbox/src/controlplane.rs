@@ -3,6 +3,7 @@
 //! one APIServiceExportTemplate per exported resource. Installed through the API with
 //! server-side apply, so a restart on a persisted state directory changes nothing.
 
+use klutch::bind::TemplateApiGroup;
 use kube::api::{Api, DynamicObject, Patch, PatchParams};
 use kube::core::{ApiResource, GroupVersionKind};
 use serde_json::Value;
@@ -142,14 +143,8 @@ pub async fn install(client: &kube::Client) -> Result<(), ControlPlaneError> {
     );
     let ns_api: Api<DynamicObject> = Api::all_with(client.clone(), &ns_ar);
     apply(&ns_api, serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "crossplane-system"}}), "namespace").await?;
-    let t_ar = ApiResource::from_gvk_with_plural(
-        &GroupVersionKind::gvk(
-            "example-backend.klutch.anynines.com",
-            "v1alpha1",
-            "APIServiceExportTemplate",
-        ),
-        "apiserviceexporttemplates",
-    );
+    // The template assets are written in the example-backend group.
+    let t_ar = TemplateApiGroup::ExampleBackend.api_resource();
     for (file, text) in EXPORT_TEMPLATES {
         let t = parse(file, text)?;
         let ns = t["metadata"]["namespace"]

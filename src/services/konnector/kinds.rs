@@ -8,9 +8,10 @@ use super::error::SyncError;
 use super::events::{ObjectKey, Reporter};
 use super::multi_ns::watch_namespaces;
 use super::namespaces::NamespaceMap;
-use super::runner::{GRACE, SetReady, readiness, run_controller};
+use super::ready::{SetReady, readiness};
 use super::{spec_sync, status_sync};
 use futures::StreamExt;
+use klutch::runtime::{DEFAULT_GRACE as GRACE, run_controller};
 use kube::api::{Api, DynamicObject};
 use kube::core::ApiResource;
 use kube::runtime::controller::{Action, Config, applier};
@@ -196,7 +197,7 @@ impl KindSync {
             let stop = stop.clone();
             let app_ready = app_ready.clone();
             async move {
-                run_controller("spec-sync", spec, stop, app_ready.wait(), GRACE).await;
+                let _ = run_controller("spec-sync", spec, stop, app_ready.wait(), GRACE).await;
             }
         }));
         let status = applier(
@@ -215,7 +216,7 @@ impl KindSync {
                     () = app_ready.wait() => {}
                     () = stop.cancelled() => return,
                 }
-                run_controller("status-sync", status, stop, cp_ready.wait(), GRACE).await;
+                let _ = run_controller("status-sync", status, stop, cp_ready.wait(), GRACE).await;
             }
         }));
         tasks.push(tokio::spawn({

@@ -15,10 +15,11 @@ use super::events::{Direction, KonnectorEvent, ObjectKey, Reporter, SyncAction};
 use super::kinds::Both;
 use super::multi_ns::watch_namespaces;
 use super::namespaces::NamespaceMap;
-use super::runner::{GRACE, readiness, run_controller};
+use super::ready::readiness;
 use futures::StreamExt;
 use klutch::bind::names::{ANNOTATION_RESOURCE_OWNER, FIELD_MANAGER};
 use klutch::bind::{Owner, PermissionClaim};
+use klutch::runtime::{DEFAULT_GRACE as GRACE, run_controller};
 use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams, PostParams, Preconditions};
 use kube::core::ApiResource;
 use kube::runtime::controller::{Action, Config, applier};
@@ -308,7 +309,7 @@ impl Mirror {
                     a.wait().await;
                     b.wait().await;
                 };
-                run_controller(name, results, stop, started, GRACE).await;
+                let _ = run_controller(name, results, stop, started, GRACE).await;
             }));
         }
         Mirror { stop, tasks }

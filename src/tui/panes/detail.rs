@@ -11,6 +11,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Widget};
+use unicode_width::UnicodeWidthChar;
 
 fn token_slot(t: Token) -> Slot {
     match t {
@@ -125,22 +126,94 @@ pub fn draw(ctx: &Ctx<'_>, d: &Detail, area: Rect, buf: &mut Buffer) {
         inner.height - cond_h,
     );
     let total = d.yaml.len();
-    for (i, text) in d
-        .yaml
-        .iter()
-        .skip(d.scroll)
-        .take(usize::from(yaml_area.height))
-        .enumerate()
-    {
-        let spans: Vec<Span<'_>> = tokens(text)
-            .into_iter()
-            .map(|(tok, s)| Span::styled(s, t.style(token_slot(tok))))
-            .collect();
-        let y = yaml_area.y + i as u16;
-        Line::from(spans).render(Rect::new(yaml_area.x, y, yaml_area.width, 1), buf);
+    let height = usize::from(yaml_area.height);
+    let mut y = 0;
+    let mut shown = 0;
+    for text in d.yaml.iter().skip(d.scroll) {
+        if y >= height {
+            break;
+        }
+        // Long lines (messages, certificates) wrap instead of being cut.
+        for row in wrap_line(text, usize::from(yaml_area.width)) {
+            if y >= height {
+                break;
+            }
+            let spans: Vec<Span<'_>> = row
+                .into_iter()
+                .map(|(tok, s)| Span::styled(s, t.style(token_slot(tok))))
+                .collect();
+            let row_area = Rect::new(yaml_area.x, yaml_area.y + y as u16, yaml_area.width, 1);
+            Line::from(spans).render(row_area, buf);
+            y += 1;
+        }
+        shown += 1;
     }
-    let last = (d.scroll + usize::from(yaml_area.height)).min(total);
+    let last = (d.scroll + shown).min(total);
     let pos = format!(" {}-{}/{} ", (d.scroll + 1).min(total), last, total);
     let x = (area.x + area.width).saturating_sub(pos.len() as u16 + 1);
     buf.set_string(x, area.y + area.height - 1, pos, t.style(Slot::Dim));
+}
+
+/// A YAML line's highlighted tokens laid out in rows of `width` columns; rows after the first
+/// are indented two columns deeper than the line.
+fn wrap_line(text: &str, width: usize) -> Vec<Vec<(Token, String)>> {
+    let indent = (text.len() - text.trim_start().len() + 2).min(width / 2);
+    let mut rows = vec![Vec::new()];
+    let mut used = 0;
+    for (tok, piece) in tokens(text) {
+        let mut current = String::new();
+        for ch in piece.chars() {
+            let w = UnicodeWidthChar::width(ch).unwrap_or(0);
+            if used + w > width && used > indent {
+                if !current.is_empty()
+                    && let Some(row) = rows.last_mut()
+                {
+                    row.push((tok, std::mem::take(&mut current)));
+                }
+                rows.push(vec![(Token::Plain, " ".repeat(indent))]);
+                used = indent;
+            }
+            current.push(ch);
+            used += w;
+        }
+        if !current.is_empty()
+            && let Some(row) = rows.last_mut()
+        {
+            row.push((tok, current));
+        }
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plain(rows: &[Vec<(Token, String)>]) -> Vec<String> {
+        rows.iter()
+            .map(|r| r.iter().map(|(_, s)| s.as_str()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn long_lines_wrap_with_an_indent_and_short_ones_stay() {
+        assert_eq!(plain(&wrap_line("  name: db", 40)), ["  name: db"]);
+        let rows = wrap_line("    message: the provider could not reach the broker", 24);
+        let text = plain(&rows);
+        assert_eq!(text[0], "    message: the provide");
+        assert!(
+            text[1..].iter().all(|r| r.starts_with("      ")),
+            "{text:?}"
+        );
+        assert!(text.iter().all(|r| r.chars().count() <= 24), "{text:?}");
+        let joined: String = text
+            .iter()
+            .enumerate()
+            .map(|(i, r)| if i == 0 { r.as_str() } else { &r[6..] })
+            .collect();
+        assert_eq!(
+            joined,
+            "    message: the provider could not reach the broker"
+        );
+    }
 }

@@ -31,6 +31,10 @@ fn health_spans<'a>(ctx: &Ctx<'_>, c: &'a ClusterState) -> Vec<Span<'a>> {
             format!("⚠ connected, {msg}"),
             t.style(Slot::HealthWarn),
         )],
+        Health::Unauthorized(reason) => vec![Span::styled(
+            format!("✗ unauthorized: {reason}"),
+            t.style(Slot::HealthError),
+        )],
         Health::Reconnecting {
             attempts,
             last_error,
@@ -59,6 +63,7 @@ fn line<'a>(ctx: &Ctx<'_>, id: ClusterId, c: &'a ClusterState) -> Line<'a> {
     spans.extend(health_spans(ctx, c));
     if c.context.is_some() {
         match &c.user {
+            _ if c.unauthorized.is_some() => {}
             Fetch::Loaded(u) => spans.push(Span::styled(
                 format!("  as {}", u.username),
                 t.style(Slot::Base),

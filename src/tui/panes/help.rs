@@ -104,7 +104,10 @@ pub fn help_lines(keymap: &KeyMap, views: Views) -> Vec<(String, String)> {
         lines.push((String::new(), chunk.join("  ")));
     }
     lines.push((String::new(), ":help  :q".into()));
-    lines.push((String::new(), ":messages  :reconnect [app|cp]".into()));
+    lines.push((
+        String::new(),
+        ":messages  :info  :reconnect [app|cp]".into(),
+    ));
     lines.push((String::new(), String::new()));
     lines.push(("Filter".into(), String::new()));
     lines.push((
@@ -153,7 +156,7 @@ pub fn draw_help(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
         ));
     let inner = block.inner(rect);
     block.render(rect, buf);
-    let lines = help_lines(ctx.keymap, ctx.state.table);
+    let lines = wrapped(&help_lines(ctx.keymap, ctx.state.table), inner.width);
     let visible = usize::from(inner.height);
     let scroll = ctx
         .state
@@ -166,10 +169,31 @@ pub fn draw_help(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
             Line::from(Span::styled(keys.as_str(), t.style(Slot::Title)))
         } else {
             Line::from(vec![
-                Span::styled(format!(" {}", fit(keys, 18)), t.style(Slot::Key)),
+                Span::styled(format!(" {}", fit(keys, KEYS)), t.style(Slot::Key)),
                 Span::styled(desc.as_str(), t.style(Slot::KeyDesc)),
             ])
         };
         line.render(Rect::new(inner.x, y, inner.width, 1), buf);
     }
+}
+
+/// Width of the keys column of the help.
+const KEYS: usize = 18;
+
+/// Help lines whose descriptions are wrapped to `width` (continuations have no keys), so
+/// that nothing is cut in a narrow terminal.
+fn wrapped(lines: &[(String, String)], width: u16) -> Vec<(String, String)> {
+    let room = usize::from(width).saturating_sub(KEYS + 1).max(10);
+    let mut out = Vec::with_capacity(lines.len());
+    for (keys, desc) in lines {
+        if desc.is_empty() {
+            out.push((keys.clone(), String::new()));
+            continue;
+        }
+        for (i, part) in textwrap::wrap(desc, room).into_iter().enumerate() {
+            let keys = if i == 0 { keys.clone() } else { String::new() };
+            out.push((keys, part.into_owned()));
+        }
+    }
+    out
 }

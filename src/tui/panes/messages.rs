@@ -1,5 +1,6 @@
-//! The message log overlay: every kept message, newest at the bottom, with its age and
-//! level, scrolled back with the usual keys. The message line shows only the newest.
+//! Overlays of what this run has said and where it keeps things: the message log (every kept
+//! message, newest at the bottom, with its age and level, scrolled back with the usual keys;
+//! the message line shows only the newest) and `:info` (kubeconfig, contexts, log file, …).
 
 use super::Ctx;
 use super::format::age;
@@ -12,8 +13,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
-/// Draw the message log, centred.
-pub fn draw(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
+/// A centred overlay's frame titled `title`; returns the area inside it.
+fn frame(ctx: &Ctx<'_>, area: Rect, title: String, buf: &mut Buffer) -> Rect {
     let t = ctx.theme;
     let rect = overlay(area);
     Clear.render(rect, buf);
@@ -23,21 +24,45 @@ pub fn draw(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
         .first()
         .map(|k| k.to_string())
         .unwrap_or_default();
-    let messages = ctx.store.messages();
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.style(Slot::BorderFocus))
         .style(t.style(Slot::Base))
-        .title(Span::styled(
-            format!(" Messages ({}) ", messages.len()),
-            t.style(Slot::Title),
-        ))
+        .title(Span::styled(title, t.style(Slot::Title)))
         .title_bottom(Span::styled(
             format!(" {close} closes · ↑↓ scroll "),
             t.style(Slot::Dim),
         ));
     let inner = block.inner(rect);
     block.render(rect, buf);
+    inner
+}
+
+/// Draw `:info`: facts about this run, one per line, values wrapped.
+pub fn draw_info(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
+    let t = ctx.theme;
+    let inner = frame(ctx, area, " Info ".into(), buf);
+    let lines: Vec<Line> = ctx
+        .store
+        .about()
+        .iter()
+        .map(|(name, value)| {
+            Line::from(vec![
+                Span::styled(format!("{name}: "), t.style(Slot::Key)),
+                Span::styled(value.as_str(), t.style(Slot::Base)),
+            ])
+        })
+        .collect();
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .render(inner, buf);
+}
+
+/// Draw the message log, centred.
+pub fn draw(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
+    let t = ctx.theme;
+    let messages = ctx.store.messages();
+    let inner = frame(ctx, area, format!(" Messages ({}) ", messages.len()), buf);
     if messages.is_empty() {
         Paragraph::new("No messages yet.")
             .style(t.style(Slot::Dim))

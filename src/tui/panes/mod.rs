@@ -36,7 +36,7 @@ pub struct Ctx<'a> {
 /// Draw a whole frame into `buf`.
 pub fn draw(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
     buf.set_style(area, ctx.theme.style(Slot::Base));
-    let areas = layout::areas(area, ctx.state.detail.is_some());
+    let areas = layout::areas(area, ctx.state.detail.as_ref().map(|d| d.size));
     header::draw(ctx, areas.header, buf);
     tabs::draw(ctx, areas.tabs, buf);
     if areas.list.height > 0 {
@@ -50,6 +50,7 @@ pub fn draw(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
     match ctx.state.mode {
         super::state::Mode::Help => help::draw_help(ctx, area, buf),
         super::state::Mode::Messages => messages::draw(ctx, area, buf),
+        super::state::Mode::Info => messages::draw_info(ctx, area, buf),
         _ => {}
     }
 }

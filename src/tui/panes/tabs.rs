@@ -13,7 +13,15 @@ pub fn draw(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
     let t = ctx.theme;
     let right = area.x + area.width;
     let mut end = area.x;
-    for (view, label, x, width) in layout::tabs(ctx.state.table, area.x) {
+    let line = layout::tab_line(ctx.state.table, area, ctx.state.view);
+    if line.more_left {
+        buf.set_string(area.x, area.y, "‹", t.style(Slot::Dim));
+    }
+    if line.more_right {
+        buf.set_string(right.saturating_sub(1), area.y, "›", t.style(Slot::Dim));
+        end = right;
+    }
+    for (view, label, x, width) in line.tabs {
         if x + width > right {
             break;
         }
@@ -23,7 +31,7 @@ pub fn draw(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
             Slot::TabInactive
         };
         buf.set_stringn(x, area.y, &label, usize::from(width), t.style(slot));
-        end = x + width;
+        end = end.max(x + width);
     }
     let (name, slot) = match ctx.state.access {
         Access::ReadOnly => ("read-only", Slot::HealthWarn),

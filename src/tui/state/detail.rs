@@ -15,6 +15,15 @@ pub enum Presence {
     Gone,
 }
 
+/// How much of the screen the detail pane takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DetailSize {
+    /// Beside the list when the terminal is wide enough, else instead of it.
+    Beside,
+    /// The whole body, always.
+    Full,
+}
+
 /// The open detail pane.
 #[derive(Clone, Debug)]
 pub struct Detail {
@@ -30,6 +39,8 @@ pub struct Detail {
     pub scroll: usize,
     /// Whether it still exists.
     pub presence: Presence,
+    /// Beside the list or full screen.
+    pub size: DetailSize,
 }
 
 /// The YAML of an entry, line by line.
@@ -51,6 +62,7 @@ impl Detail {
             entry,
             scroll: 0,
             presence: Presence::Live,
+            size: DetailSize::Beside,
         }
     }
 

@@ -1,11 +1,10 @@
 //! The `/` filter: a plain text is a case-insensitive substring of namespace/name, kind,
-//! cluster, status and columns; a text with a selector operator (`=`, `!=`, ` in `,
-//! ` notin `, `!key`) is a label selector as kubectl's `-l` takes it, matched by kube's
-//! own selector logic.
+//! cluster, status and facts; a text with a selector operator (`=`, `!=`, `in`, `notin`,
+//! `!key`, `>`, `<`) is a label selector as kubectl's `-l` takes it, parsed and matched by
+//! `klutch::selector` — the same parser the sandbox's API server uses.
 
 use crate::cluster::Entry;
-use kube::core::{Expression, Selector, SelectorExt};
-use std::collections::BTreeSet;
+use klutch::selector::LabelSelector;
 
 /// A compiled filter.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -16,7 +15,7 @@ pub enum Filter {
     /// Lower-cased substring.
     Text(String),
     /// Label selector.
-    Labels(Selector),
+    Labels(LabelSelector),
 }
 
 impl Filter {
@@ -28,7 +27,9 @@ impl Filter {
             return Ok(Filter::All);
         }
         if looks_like_selector(text) {
-            return parse_selector(text).map(Filter::Labels);
+            return LabelSelector::parse(text)
+                .map(Filter::Labels)
+                .map_err(|e| e.to_string());
         }
         Ok(Filter::Text(text.to_lowercase()))
     }
@@ -43,88 +44,13 @@ impl Filter {
     }
 }
 
+/// Whether the text uses a selector operator; otherwise it is searched for as text.
 fn looks_like_selector(text: &str) -> bool {
-    text.contains('=') || text.contains(" in ") || text.contains(" notin ") || text.starts_with('!')
-}
-
-/// Split on commas that are not inside parentheses.
-fn terms(text: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut depth = 0usize;
-    let mut start = 0;
-    for (i, c) in text.char_indices() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth = depth.saturating_sub(1),
-            ',' if depth == 0 => {
-                out.push(text[start..i].trim());
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    out.push(text[start..].trim());
-    out
-}
-
-fn parse_selector(text: &str) -> Result<Selector, String> {
-    let mut selector = Selector::default();
-    for term in terms(text) {
-        selector.extend(std::iter::once(parse_term(term)?));
-    }
-    Ok(selector)
-}
-
-fn valid_key(k: &str) -> Result<String, String> {
-    let ok = !k.is_empty()
-        && k.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c));
-    if ok {
-        Ok(k.to_string())
-    } else {
-        Err(format!("{k:?} is not a label key"))
-    }
-}
-
-fn set(values: &str) -> Result<BTreeSet<String>, String> {
-    let inner = values
-        .trim()
-        .strip_prefix('(')
-        .and_then(|v| v.strip_suffix(')'))
-        .ok_or_else(|| format!("expected (a,b) after in/notin, got {values:?}"))?;
-    Ok(inner
-        .split(',')
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
-        .collect())
-}
-
-fn parse_term(term: &str) -> Result<Expression, String> {
-    if term.is_empty() {
-        return Err("empty term in label selector".into());
-    }
-    if let Some((k, v)) = term.split_once("!=") {
-        return Ok(Expression::NotEqual(
-            valid_key(k.trim())?,
-            v.trim().to_string(),
-        ));
-    }
-    if let Some((k, v)) = term.split_once("==").or_else(|| term.split_once('=')) {
-        return Ok(Expression::Equal(
-            valid_key(k.trim())?,
-            v.trim().to_string(),
-        ));
-    }
-    if let Some((k, v)) = term.split_once(" notin ") {
-        return Ok(Expression::NotIn(valid_key(k.trim())?, set(v)?));
-    }
-    if let Some((k, v)) = term.split_once(" in ") {
-        return Ok(Expression::In(valid_key(k.trim())?, set(v)?));
-    }
-    if let Some(k) = term.strip_prefix('!') {
-        return Ok(Expression::DoesNotExist(valid_key(k.trim())?));
-    }
-    Ok(Expression::Exists(valid_key(term)?))
+    let words = text.split(|c: char| c.is_whitespace() || c == '(' || c == ',');
+    text.contains(['=', '>', '<'])
+        || text.starts_with('!')
+        || text.contains(",!")
+        || words.into_iter().any(|w| w == "in" || w == "notin")
 }
 
 #[cfg(test)]
@@ -157,6 +83,11 @@ mod tests {
         assert!(m("!missing"));
         assert!(!m("!app"));
         assert!(m("app=shop,tier"));
+        assert!(m("tier in(db)"), "kubectl's spelling without a space");
+        assert!(
+            m("app=shop,,"),
+            "empty terms are skipped, as the API server does"
+        );
     }
 
     #[test]
@@ -164,13 +95,17 @@ mod tests {
         assert!(
             Filter::parse("app in db")
                 .unwrap_err()
-                .contains("expected (a,b)")
+                .contains("expected a parenthesised list of values, e.g. (a,b)")
         );
         assert!(
             Filter::parse("a b=c")
                 .unwrap_err()
-                .contains("not a label key")
+                .contains("name part must consist of alphanumeric characters")
         );
-        assert!(Filter::parse("app=x,,").unwrap_err().contains("empty term"));
+        assert!(
+            Filter::parse("tier=gold ore")
+                .unwrap_err()
+                .contains("invalid label value")
+        );
     }
 }

@@ -30,6 +30,8 @@ pub enum Mode {
     Help,
     /// The message log is shown.
     Messages,
+    /// Facts about this run are shown (`:info`).
+    Info,
 }
 
 /// Whether the cockpit runs on.
@@ -72,6 +74,13 @@ pub struct ViewState {
     pub filter_text: String,
     /// The compiled filter.
     pub filter: Filter,
+    /// The order within namespace groups.
+    pub sort: rows::SortBy,
+    /// Namespaces whose rows are hidden.
+    pub folded: std::collections::BTreeSet<String>,
+    /// Whether the person has moved the selection (until then it stays on the first row
+    /// while lists arrive).
+    pub moved: bool,
 }
 
 /// The whole state.
@@ -111,6 +120,8 @@ pub struct AppState {
     pub seen_message: u64,
     /// What the update step asked the services to do, not yet handed over.
     pub effects: Vec<Effect>,
+    /// The time now (rows ranked by heartbeat age); a fixed clock in tests.
+    pub clock: fn() -> jiff::Timestamp,
 }
 
 impl AppState {
@@ -127,7 +138,18 @@ impl AppState {
             mode: Mode::Normal,
             input: String::new(),
             input_error: None,
-            views: vec![ViewState::default(); table.all().len()],
+            views: table
+                .all()
+                .iter()
+                .map(|v| ViewState {
+                    // A view that knows what trouble is shows it first.
+                    sort: match v.rank {
+                        Some(_) => rows::SortBy::Status,
+                        None => rows::SortBy::Kind,
+                    },
+                    ..ViewState::default()
+                })
+                .collect(),
             rows: ListModel::default(),
             detail: None,
             message: None,
@@ -139,6 +161,7 @@ impl AppState {
             seen_generation: u64::MAX,
             seen_message: 0,
             effects: Vec::new(),
+            clock: jiff::Timestamp::now,
         }
     }
 

@@ -1,7 +1,7 @@
 //! The update step: `(state, action, store) → state`. The only place the cockpit's state
 //! changes. Reads the store (never waits on it) to rebuild rows when something changed.
 
-use super::detail::Detail;
+use super::detail::{Detail, DetailSize};
 use super::filter::Filter;
 use super::rows::ListModel;
 use super::{AppState, Mode, RunState};
@@ -10,7 +10,7 @@ use crate::services::Effect;
 use crate::tui::action::{Action, Edit};
 use crate::tui::keymap::Command;
 use crate::tui::layout::{self, Areas};
-use crate::tui::views::ViewId;
+use crate::tui::views::{CellCtx, ViewId};
 use ratatui::layout::Rect;
 
 /// Lines a wheel notch moves.
@@ -49,18 +49,28 @@ pub fn sync(state: &mut AppState, store: &StoreData) {
 
 fn areas(state: &AppState) -> Areas {
     let (w, h) = state.size;
-    layout::areas(Rect::new(0, 0, w, h), state.detail.is_some())
+    layout::areas(Rect::new(0, 0, w, h), state.detail.as_ref().map(|d| d.size))
 }
 
 fn rebuild(state: &mut AppState, store: &StoreData) {
-    state.rows = ListModel::build(store, state.def().shows, &state.current().filter);
+    let view = state.current();
+    let ctx = CellCtx {
+        now: (state.clock)(),
+        store,
+    };
+    state.rows = ListModel::build(&ctx, state.def(), &view.filter, view.sort, &view.folded);
+    state.rows.measure(state.def().columns, &ctx);
     let n = state.rows.items.len();
     let i = state.table.index(state.view);
     let view = &mut state.views[i];
-    let selected = match view.selected_key.as_ref().map(|k| state.rows.position(k)) {
+    // Until the person moves, the first row stays selected while the lists arrive (kinds
+    // listed later would otherwise push the selection down the list).
+    let key = view.selected_key.as_ref().filter(|_| view.moved);
+    let selected = match key.map(|k| state.rows.position(k)) {
         Some(Ok(i)) => i,
         Some(Err(i)) => i.min(n.saturating_sub(1)),
-        None => view.selected.min(n.saturating_sub(1)),
+        None if view.moved => view.selected.min(n.saturating_sub(1)),
+        None => 0,
     };
     view.selected = selected;
     view.selected_key = state.rows.item(selected).map(|e| e.key.clone());
@@ -90,6 +100,7 @@ fn select(state: &mut AppState, index: usize) {
     let n = state.rows.items.len();
     let i = state.table.index(state.view);
     let view = &mut state.views[i];
+    view.moved = true;
     view.selected = index.min(n.saturating_sub(1));
     view.selected_key = state.rows.item(view.selected).map(|e| e.key.clone());
     keep_visible(state);
@@ -131,7 +142,7 @@ fn page(state: &AppState) -> isize {
 fn switch_view(state: &mut AppState, view: ViewId, store: &StoreData) {
     state.view = view;
     state.detail = None;
-    if matches!(state.mode, Mode::Help | Mode::Messages) {
+    if matches!(state.mode, Mode::Help | Mode::Messages | Mode::Info) {
         state.mode = Mode::Normal;
     }
     rebuild(state, store);
@@ -172,17 +183,38 @@ fn command(state: &mut AppState, c: Command, store: &StoreData) {
             state.input.clear();
             state.input_error = None;
         }
-        Command::OpenDetail => {
-            if matches!(state.mode, Mode::Help | Mode::Messages) {
-                return;
-            }
-            if let Some(entry) = state.rows.item(state.current().selected) {
-                state.detail = Some(Detail::open(entry.clone()));
+        Command::Sort => {
+            let view = state.current_mut();
+            view.sort = view.sort.next();
+            let column = view.sort.column().unwrap_or("KIND (as stored)");
+            rebuild(state, store);
+            state.say(Level::Info, format!("sorted by {column}"));
+        }
+        Command::Fold => fold(state, store),
+        Command::FullScreen => {
+            if let Some(d) = &mut state.detail {
+                d.size = match d.size {
+                    DetailSize::Beside => DetailSize::Full,
+                    DetailSize::Full => DetailSize::Beside,
+                };
                 keep_visible(state);
             }
         }
+        Command::OpenDetail => {
+            if matches!(state.mode, Mode::Help | Mode::Messages | Mode::Info) {
+                return;
+            }
+            let selected = state.current().selected;
+            if let Some(entry) = state.rows.item(selected) {
+                state.detail = Some(Detail::open(entry.clone()));
+                keep_visible(state);
+            } else if state.rows.namespace_of(selected).is_some() {
+                // A folded group's heading: Enter unfolds it.
+                fold(state, store);
+            }
+        }
         Command::Back => {
-            if matches!(state.mode, Mode::Help | Mode::Messages) {
+            if matches!(state.mode, Mode::Help | Mode::Messages | Mode::Info) {
                 state.mode = Mode::Normal;
             } else if state.detail.is_some() {
                 state.detail = None;
@@ -194,6 +226,29 @@ fn command(state: &mut AppState, c: Command, store: &StoreData) {
             }
         }
     }
+}
+
+/// Fold the selected row's namespace group, or unfold the folded group whose heading is
+/// selected; the selection stays on that group.
+fn fold(state: &mut AppState, store: &StoreData) {
+    let selected = state.current().selected;
+    let Some(namespace) = state.rows.namespace_of(selected).map(str::to_string) else {
+        return;
+    };
+    let view = state.current_mut();
+    view.moved = true;
+    if !view.folded.remove(&namespace) {
+        view.folded.insert(namespace.clone());
+    }
+    rebuild(state, store);
+    let index = match state.rows.folded_group(&namespace) {
+        Some(i) => i,
+        // Unfolded: the group's first row.
+        None => (0..state.rows.items.len())
+            .find(|&i| state.rows.namespace_of(i) == Some(namespace.as_str()))
+            .unwrap_or(0),
+    };
+    select(state, index);
 }
 
 fn set_filter(state: &mut AppState, text: &str, store: &StoreData) {
@@ -269,6 +324,7 @@ fn run_command(state: &mut AppState, text: &str, store: &StoreData) {
             state.messages_scroll = 0;
             state.mode = Mode::Messages;
         }
+        "info" => state.mode = Mode::Info,
         "reconnect" => reconnect(state, words.next()),
         _ => {
             let views: Vec<String> = state
@@ -308,14 +364,14 @@ fn reconnect(state: &mut AppState, which: Option<&str>) {
 }
 
 fn click(state: &mut AppState, x: u16, y: u16, store: &StoreData) {
-    if matches!(state.mode, Mode::Help | Mode::Messages) {
+    if matches!(state.mode, Mode::Help | Mode::Messages | Mode::Info) {
         state.mode = Mode::Normal;
         return;
     }
     let a = areas(state);
     let inside = |r: Rect| x >= r.x && x < r.x + r.width && y >= r.y && y < r.y + r.height;
     if inside(a.tabs) {
-        if let Some(view) = layout::tab_at(state.table, a.tabs, x) {
+        if let Some(view) = layout::tab_at(state.table, a.tabs, state.view, x) {
             switch_view(state, view, store);
         }
         return;
@@ -328,9 +384,11 @@ fn click(state: &mut AppState, x: u16, y: u16, store: &StoreData) {
             } else {
                 select(state, item);
                 if let Some(entry) = state.rows.item(item).cloned()
-                    && state.detail.is_some()
+                    && let Some(old) = &state.detail
                 {
-                    state.detail = Some(Detail::open(entry));
+                    let mut detail = Detail::open(entry);
+                    detail.size = old.size;
+                    state.detail = Some(detail);
                 }
             }
         }
@@ -340,7 +398,9 @@ fn click(state: &mut AppState, x: u16, y: u16, store: &StoreData) {
 fn wheel(state: &mut AppState, x: u16, y: u16, delta: isize) {
     let a = areas(state);
     let inside = |r: Rect| x >= r.x && x < r.x + r.width && y >= r.y && y < r.y + r.height;
-    if matches!(state.mode, Mode::Help | Mode::Messages) || a.detail.is_some_and(inside) {
+    if matches!(state.mode, Mode::Help | Mode::Messages | Mode::Info)
+        || a.detail.is_some_and(inside)
+    {
         move_by(state, delta);
     } else if inside(a.list) {
         let current = state.current().selected;

@@ -51,6 +51,7 @@ fn run(store: &Store, state: &mut AppState, text: &str) {
 
 fn fresh(store: &Store) -> AppState {
     let mut state = AppState::new((80, 24), Access::ReadWrite);
+    state.clock = testing::now;
     update(&mut state, Action::StoreChanged, &store.read());
     state
 }
@@ -128,7 +129,12 @@ fn a_bad_selector_keeps_the_last_good_filter_and_says_why() {
     let store = testing::store();
     let mut s = fresh(&store);
     run(&store, &mut s, "/app in x");
-    assert!(s.input_error.as_ref().unwrap().contains("expected (a,b)"));
+    assert!(
+        s.input_error
+            .as_ref()
+            .unwrap()
+            .contains("expected a parenthesised list of values, e.g. (a,b)")
+    );
     run(&store, &mut s, "<enter>");
     assert!(
         s.message
@@ -239,5 +245,158 @@ fn big_lists_keep_the_selection_on_screen() {
     assert!(
         line < s.current().offset + 4,
         "still visible after shrinking"
+    );
+}
+
+#[test]
+fn the_first_row_stays_selected_while_the_first_lists_arrive() {
+    let store = Store::new();
+    let mut s = fresh(&store);
+    // The kinds list one after another; later ones sort before earlier ones.
+    for (ns, kind, name) in [
+        ("team-b", "Restore", "late-restore"),
+        ("team-a", "ServiceBinding", "creds"),
+        ("team-a", "Backup", "nightly"),
+    ] {
+        store.update(|d| {
+            d.apply(crate::cluster::entry::tests_support::sample(
+                ClusterId::App,
+                ns,
+                kind,
+                name,
+            ))
+        });
+        update(&mut s, Action::StoreChanged, &store.read());
+        assert_eq!(s.current().selected, 0, "after {name}");
+    }
+    assert_eq!(selected_name(&s), "nightly");
+    // Once the person moves, the selection follows the object.
+    run(&store, &mut s, "j");
+    assert_eq!(selected_name(&s), "creds");
+    store.update(|d| {
+        d.apply(crate::cluster::entry::tests_support::sample(
+            ClusterId::App,
+            "team-a",
+            "Backup",
+            "another",
+        ))
+    });
+    update(&mut s, Action::StoreChanged, &store.read());
+    assert_eq!(selected_name(&s), "creds");
+}
+
+fn names(state: &AppState) -> Vec<String> {
+    (0..state.rows.items.len())
+        .map(|i| {
+            state
+                .rows
+                .item(i)
+                .map_or_else(|| "[group]".into(), |e| e.key.name.clone())
+        })
+        .collect()
+}
+
+#[test]
+fn s_sorts_by_name_age_status_and_back() {
+    let store = testing::store();
+    let mut s = fresh(&store);
+    let stored = names(&s);
+    assert_eq!(
+        stored,
+        [
+            "orders-db",
+            "orders-db-nightly",
+            "orders-db",
+            "orders-db-creds",
+            "sessions"
+        ]
+    );
+    run(&store, &mut s, "s");
+    assert_eq!(s.rows.sort.column(), Some("NAME"));
+    assert_eq!(
+        names(&s),
+        [
+            "orders-db",
+            "orders-db",
+            "orders-db-creds",
+            "orders-db-nightly",
+            "sessions"
+        ]
+    );
+    run(&store, &mut s, "s");
+    assert_eq!(s.rows.sort.column(), Some("AGE"));
+    // Newest first within team-a: creds (11:59), nightly (10:00), orders-db (09:00).
+    assert_eq!(
+        names(&s),
+        [
+            "orders-db",
+            "orders-db-creds",
+            "orders-db-nightly",
+            "orders-db",
+            "sessions"
+        ]
+    );
+    run(&store, &mut s, "s");
+    assert_eq!(s.rows.sort.column(), Some("STATUS"));
+    // Trouble first: the failed backup and binding, then the ready instance.
+    assert_eq!(
+        names(&s),
+        [
+            "orders-db",
+            "orders-db-creds",
+            "orders-db-nightly",
+            "orders-db",
+            "sessions"
+        ]
+    );
+    assert!(
+        s.message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("sorted by STATUS")
+    );
+    run(&store, &mut s, "s");
+    assert_eq!(s.rows.sort.column(), None);
+    assert_eq!(names(&s), stored);
+}
+
+#[test]
+fn space_folds_a_namespace_group_and_unfolds_it_again() {
+    let store = testing::store();
+    let mut s = fresh(&store);
+    run(&store, &mut s, "jj");
+    assert_eq!(selected_name(&s), "orders-db");
+    assert_eq!(s.rows.namespace_of(s.current().selected), Some("team-a"));
+    run(&store, &mut s, " ");
+    assert_eq!(names(&s), ["orders-db", "[group]", "sessions"]);
+    assert_eq!(s.current().selected, 1, "the folded group's heading");
+    assert_eq!(s.rows.matching, 5, "folded rows still count");
+    run(&store, &mut s, "<enter>");
+    assert!(s.detail.is_none(), "Enter on a folded group unfolds it");
+    assert_eq!(names(&s).len(), 5);
+    assert_eq!(selected_name(&s), "orders-db-nightly");
+    run(&store, &mut s, " ");
+    run(&store, &mut s, " ");
+    assert_eq!(names(&s).len(), 5);
+    assert_eq!(selected_name(&s), "orders-db-nightly");
+}
+
+#[test]
+fn f_puts_the_detail_full_screen_and_back() {
+    let store = testing::store();
+    let mut s = AppState::new((160, 48), Access::ReadWrite);
+    update(&mut s, Action::StoreChanged, &store.read());
+    run(&store, &mut s, "f");
+    assert!(s.detail.is_none(), "f without a detail does nothing");
+    run(&store, &mut s, "<enter>f");
+    let d = s.detail.as_ref().unwrap();
+    assert_eq!(d.size, super::detail::DetailSize::Full);
+    let a = crate::tui::layout::areas(ratatui::layout::Rect::new(0, 0, 160, 48), Some(d.size));
+    assert_eq!(a.list.height, 0);
+    run(&store, &mut s, "f");
+    assert_eq!(
+        s.detail.as_ref().unwrap().size,
+        super::detail::DetailSize::Beside
     );
 }

@@ -55,7 +55,7 @@ pub use permission::{
 };
 pub use template::{
     APIServiceExportTemplate, APIServiceExportTemplateSpec, APIServiceExportTemplateStatus,
-    AnyExportTemplate, ApiServiceSelector, TEMPLATE_KIND, TemplateApiGroup,
+    AnyExportTemplate, ApiServiceSelector, TEMPLATE_KIND, TEMPLATE_PLURAL, TemplateApiGroup,
 };
 pub use wire::{
     APIServiceExportRequestResponse, AuthenticationMethod, BINDING_PROVIDER_API_VERSION,

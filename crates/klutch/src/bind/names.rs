@@ -27,6 +27,10 @@ pub const FINALIZER_APPCLUSTERBINDING_CLEANUP: &str =
     "klutch.anynines.com/appclusterbinding-cleanup";
 /// Annotation on a cluster namespace: `<id_token.sub>#<clusterID>` of its owner.
 pub const ANNOTATION_IDENTITY: &str = "example-backend.klutch.anynines.com/identity";
+/// Finalizer on an APIServiceNamespace until the backend has deleted its Control Plane
+/// namespace.
+pub const FINALIZER_NAMESPACE_CLEANUP: &str =
+    "example-backend.klutch.anynines.com/namespace-cleanup";
 
 /// Field manager of the konnector's server-side applies.
 pub const FIELD_MANAGER: &str = "klutch.anynines.com";

@@ -3,7 +3,7 @@
 //! `example-backend.klutch.anynines.com/v1alpha1`, its release bundle in
 //! `bind.anynines.com/v1alpha1`; [`AnyExportTemplate`] reads both.
 
-use kube_core::DynamicObject;
+use kube_core::{ApiResource, DynamicObject, GroupVersionKind};
 use kube_derive::CustomResource;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -69,6 +69,11 @@ impl ApiServiceSelector {
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
 pub struct APIServiceExportTemplateStatus {}
 
+/// The kind of an export template, in either group.
+pub const TEMPLATE_KIND: &str = "APIServiceExportTemplate";
+/// The resource (plural) of an export template, in either group.
+pub const TEMPLATE_PLURAL: &str = "apiserviceexporttemplates";
+
 /// The API groups an export template may be served under.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TemplateApiGroup {
@@ -101,6 +106,14 @@ impl TemplateApiGroup {
         }
     }
 
+    /// The export template resource served under this group.
+    pub fn api_resource(self) -> ApiResource {
+        ApiResource::from_gvk_with_plural(
+            &GroupVersionKind::gvk(self.group(), super::VERSION, TEMPLATE_KIND),
+            TEMPLATE_PLURAL,
+        )
+    }
+
     /// The group an `apiVersion` belongs to, if it is one of the two.
     pub fn from_api_version(api_version: &str) -> Option<Self> {
         Self::ALL
@@ -117,9 +130,6 @@ pub struct AnyExportTemplate {
     /// The template (its typed `apiVersion` is always the example-backend one).
     pub template: APIServiceExportTemplate,
 }
-
-/// The export template's kind (the same under both groups).
-pub const TEMPLATE_KIND: &str = "APIServiceExportTemplate";
 
 impl AnyExportTemplate {
     /// Parse a JSON object of either apiVersion.

@@ -3,12 +3,12 @@
 //! fields another manager set to a different value unless forced.
 
 use super::ApiServer;
-use super::dispatch::Ctx;
+use super::context::Ctx;
 use super::error::{ApiError, ApiResult};
 use super::fields::{self, Entry, FieldSet, ListKind, ListKinds};
-use super::http::Reply;
 use super::meta;
 use super::objects::{self, UpdateKind};
+use super::reply::Reply;
 use super::store::{ObjKey, Write};
 use super::write::{check_namespace_open, put_or_finish, reply};
 use serde_json::{Value, json};

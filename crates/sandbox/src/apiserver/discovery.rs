@@ -3,8 +3,8 @@
 
 use super::ApiServer;
 use super::error::{ApiError, ApiResult};
-use super::http::Reply;
 use super::registry::{Builtin, ResourceType, Version};
+use super::reply::Reply;
 use super::request::Wanted;
 use serde_json::{Value, json};
 

@@ -1,7 +1,7 @@
 //! Field ownership (`metadata.managedFields`, FieldsV1): which manager set which field.
 //! Used to record writers on every write and by server-side apply to find conflicts.
 
-use super::dispatch::Ctx;
+use super::context::Ctx;
 use super::meta;
 use super::registry::Builtin;
 use serde_json::{Map, Value, json};

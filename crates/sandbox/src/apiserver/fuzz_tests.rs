@@ -3,7 +3,7 @@
 
 use super::auth::{StaticToken, UserInfo};
 use super::dispatch::{Incoming, dispatch};
-use super::http::Reply;
+use super::reply::Reply;
 use super::{ApiServer, ApiServerConfig};
 use bytes::Bytes;
 use proptest::prelude::*;

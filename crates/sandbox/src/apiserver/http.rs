@@ -4,10 +4,11 @@
 use super::ApiServer;
 use super::dispatch::{self, Incoming};
 use super::error::ApiError;
+use super::reply::{Reply, RespBody};
 use bytes::Bytes;
 use futures::FutureExt;
 use http::{HeaderValue, Request, Response, StatusCode, header};
-use http_body_util::{BodyExt, Full, combinators::BoxBody};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming as Body;
 use hyper_util::rt::TokioIo;
 use hyper_util::server::conn::auto;
@@ -20,54 +21,6 @@ use tokio_util::task::TaskTracker;
 
 /// Largest accepted request body (the apiserver's limit).
 pub const MAX_BODY: usize = 3 * 1024 * 1024;
-
-pub type RespBody = BoxBody<Bytes, Infallible>;
-
-/// What a handler answers.
-pub enum Reply {
-    Json {
-        code: u16,
-        body: Bytes,
-        content_type: &'static str,
-        warnings: Vec<String>,
-    },
-    Stream(RespBody),
-}
-
-impl Reply {
-    pub fn json(code: u16, body: impl Into<Bytes>) -> Self {
-        Self::Json {
-            code,
-            body: body.into(),
-            content_type: "application/json",
-            warnings: Vec::new(),
-        }
-    }
-
-    pub fn value(code: u16, v: &serde_json::Value) -> Self {
-        Self::json(code, v.to_string())
-    }
-
-    pub fn with_warnings(mut self, w: Vec<String>) -> Self {
-        if let Self::Json { warnings, .. } = &mut self {
-            warnings.extend(w);
-        }
-        self
-    }
-
-    pub fn with_content_type(mut self, ct: &'static str) -> Self {
-        if let Self::Json { content_type, .. } = &mut self {
-            *content_type = ct;
-        }
-        self
-    }
-}
-
-impl From<ApiError> for Reply {
-    fn from(e: ApiError) -> Self {
-        Reply::json(e.code, e.to_bytes())
-    }
-}
 
 fn full(b: Bytes) -> RespBody {
     Full::new(b).boxed()

@@ -4,7 +4,7 @@
 
 use super::ApiServer;
 use super::admission;
-use super::dispatch::Ctx;
+use super::context::Ctx;
 use super::error::{ApiError, ApiResult};
 use super::fields;
 use super::meta;
@@ -160,7 +160,7 @@ fn validate_meta(ctx: &Ctx, obj: &Value, causes: &mut Vec<Cause>) {
     if let Some(labels) = obj["metadata"]["labels"].as_object() {
         for (k, v) in labels {
             let probe = format!("{k}={}", v.as_str().unwrap_or("\u{0}"));
-            if !v.is_string() || super::selector::LabelSelector::parse(&probe).is_err() {
+            if !v.is_string() || klutch::selector::LabelSelector::parse(&probe).is_err() {
                 causes.push((
                     "metadata.labels".to_string(),
                     format!("Invalid value: {:?}: a valid label key/value must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character", k),

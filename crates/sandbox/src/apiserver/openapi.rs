@@ -4,7 +4,7 @@
 
 use super::ApiServer;
 use super::error::{ApiError, ApiResult};
-use super::http::Reply;
+use super::reply::Reply;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 

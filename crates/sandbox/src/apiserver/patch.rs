@@ -1,16 +1,15 @@
 //! PATCH: JSON patch, merge patch, strategic merge patch (built-ins only, as the real
-//! server) and server-side apply; also the `/scale` subresource.
+//! server) and server-side apply; also of the `/scale` subresource.
 
 use super::ApiServer;
 use super::apply;
-use super::dispatch::Ctx;
+use super::context::Ctx;
 use super::error::{ApiError, ApiResult};
 use super::fields::ListKinds;
-use super::http::Reply;
 use super::objects::{self, UpdateKind};
-use super::read::{at_path, scale_of};
+use super::reply::Reply;
+use super::scale::scale_write;
 use super::smp;
-use super::store::{ObjKey, Write};
 use super::write::change_existing;
 use serde_json::Value;
 
@@ -108,29 +107,6 @@ pub fn patch(server: &ApiServer, ctx: &Ctx, sub: Option<&str>) -> ApiResult<Repl
     })
 }
 
-/// Set `.spec.replicas` (or the CRD's specReplicasPath) from a Scale.
-fn set_replicas(ctx: &Ctx, obj: &mut Value, replicas: i64) -> ApiResult<()> {
-    let path = ctx
-        .version()
-        .scale
-        .as_ref()
-        .map(|s| s.spec_replicas.clone())
-        .unwrap_or_else(|| ".spec.replicas".into());
-    let segs: Vec<&str> = path.trim_start_matches('.').split('.').collect();
-    let mut cur = obj;
-    for (i, s) in segs.iter().enumerate() {
-        if i + 1 == segs.len() {
-            cur[*s] = Value::from(replicas);
-        } else {
-            if !cur[*s].is_object() {
-                cur[*s] = serde_json::json!({});
-            }
-            cur = &mut cur[*s];
-        }
-    }
-    Ok(())
-}
-
 fn patch_scale(server: &ApiServer, ctx: &Ctx, pt: PatchType) -> ApiResult<Reply> {
     scale_write(server, ctx, |current| {
         apply_patch(
@@ -143,38 +119,4 @@ fn patch_scale(server: &ApiServer, ctx: &Ctx, pt: PatchType) -> ApiResult<Reply>
             current,
         )
     })
-}
-
-/// PUT or PATCH of `/scale`: compute the new Scale, write its replicas into the object.
-pub fn scale_write(
-    server: &ApiServer,
-    ctx: &Ctx,
-    next_scale: impl FnOnce(&Value) -> ApiResult<Value>,
-) -> ApiResult<Reply> {
-    let manager = ctx.manager();
-    let gr = ctx.gr();
-    let key = ObjKey::new(ctx.namespace(), ctx.name());
-    let committed = server.store.mutate(&gr, &key, ctx.query.dry_run, |cur| {
-        let cur = cur.ok_or_else(|| ApiError::not_found(ctx.subject(ctx.name())))?;
-        let scale = next_scale(&scale_of(ctx, &cur.value))?;
-        let replicas = at_path(&scale, ".spec.replicas").as_i64().ok_or_else(|| {
-            ApiError::bad_request("the Scale must set spec.replicas to an integer")
-        })?;
-        let mut next = cur.value.clone();
-        set_replicas(ctx, &mut next, replicas)?;
-        let (next, _) = objects::prepare_update(
-            server,
-            ctx,
-            &cur.value,
-            next,
-            &objects::Change {
-                sub: None,
-                how: UpdateKind::Patch,
-                manager: &manager,
-                op: "Update",
-            },
-        )?;
-        Ok(next.map(Write::Put).unwrap_or(Write::Unchanged))
-    })?;
-    Ok(Reply::value(200, &scale_of(ctx, &committed.obj.value)))
 }

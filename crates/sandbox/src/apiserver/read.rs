@@ -2,16 +2,18 @@
 //! pagination, as JSON, Table or PartialObjectMetadata.
 
 use super::ApiServer;
-use super::dispatch::Ctx;
+use super::context::Ctx;
 use super::error::{ApiError, ApiResult};
-use super::http::Reply;
+use super::field_selector::FieldSelector;
+use super::reply::Reply;
 use super::request::Wanted;
-use super::selector::{FieldSelector, LabelSelector};
 use super::store::{ObjKey, Stored};
 use super::table;
+use super::{meta, scale};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use bytes::{BufMut, Bytes, BytesMut};
+use klutch::selector::LabelSelector;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -33,7 +35,10 @@ impl Filter {
 
     pub fn matches(&self, obj: &Value) -> bool {
         self.everything()
-            || (self.labels.matches(&obj["metadata"]["labels"]) && self.fields.matches(obj))
+            || (self
+                .labels
+                .matches_by(|key| obj["metadata"]["labels"].get(key)?.as_str())
+                && self.fields.matches(obj))
     }
 
     /// No selector: every object matches (and none needs to be looked into).
@@ -67,10 +72,6 @@ fn as_version(want: &str, s: &Stored) -> Bytes {
     Bytes::from(v.to_string())
 }
 
-pub fn partial(value: &Value) -> Value {
-    json!({"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": value["metadata"]})
-}
-
 pub fn get(server: &ApiServer, ctx: &Ctx, sub: Option<&str>) -> ApiResult<Reply> {
     let key = ObjKey::new(ctx.namespace(), ctx.name());
     let stored = server
@@ -78,7 +79,7 @@ pub fn get(server: &ApiServer, ctx: &Ctx, sub: Option<&str>) -> ApiResult<Reply>
         .get(&ctx.gr(), &key)
         .ok_or_else(|| ApiError::not_found(ctx.subject(ctx.name())))?;
     if sub == Some("scale") {
-        return Ok(Reply::value(200, &scale_of(ctx, &stored.value)));
+        return Ok(Reply::value(200, &scale::scale_of(ctx, &stored.value)));
     }
     Ok(match ctx.wanted {
         Wanted::Table => Reply::value(
@@ -86,45 +87,9 @@ pub fn get(server: &ApiServer, ctx: &Ctx, sub: Option<&str>) -> ApiResult<Reply>
             &table::table(ctx, &[stored], server.store.current_rv(), None),
         ),
         Wanted::PartialMetadata | Wanted::PartialMetadataList => {
-            Reply::value(200, &partial(&stored.value))
+            Reply::value(200, &meta::partial(&stored.value))
         }
         _ => Reply::json(200, json_in_version(ctx, &stored)),
-    })
-}
-
-/// Read a dotted JSON path such as `.spec.replicas`.
-pub fn at_path<'a>(v: &'a Value, path: &str) -> &'a Value {
-    path.trim_start_matches('.')
-        .split('.')
-        .filter(|s| !s.is_empty())
-        .fold(v, |cur, seg| &cur[seg])
-}
-
-/// The `autoscaling/v1` Scale of an object.
-pub fn scale_of(ctx: &Ctx, obj: &Value) -> Value {
-    let spec = ctx.version().scale.clone();
-    let (replicas, status, selector) = match &spec {
-        Some(s) => (
-            at_path(obj, &s.spec_replicas).clone(),
-            at_path(obj, &s.status_replicas).clone(),
-            s.label_selector
-                .as_deref()
-                .map(|p| at_path(obj, p).clone())
-                .unwrap_or(Value::Null),
-        ),
-        None => (Value::Null, Value::Null, Value::Null),
-    };
-    let mut st = json!({"replicas": status.as_i64().unwrap_or(0)});
-    if let Some(s) = selector.as_str() {
-        st["selector"] = json!(s);
-    }
-    let m = &obj["metadata"];
-    json!({
-        "kind": "Scale", "apiVersion": "autoscaling/v1",
-        "metadata": {"name": m["name"], "namespace": m["namespace"], "uid": m["uid"],
-                     "resourceVersion": m["resourceVersion"], "creationTimestamp": m["creationTimestamp"]},
-        "spec": {"replicas": replicas.as_i64().unwrap_or(0)},
-        "status": st
     })
 }
 
@@ -192,7 +157,7 @@ pub fn list(server: &ApiServer, ctx: &Ctx) -> ApiResult<Reply> {
             ));
         }
         Wanted::PartialMetadata | Wanted::PartialMetadataList => {
-            let items: Vec<Value> = selected.iter().map(|s| partial(&s.value)).collect();
+            let items: Vec<Value> = selected.iter().map(|s| meta::partial(&s.value)).collect();
             let mut meta = json!({"resourceVersion": rv.to_string()});
             if let Some(c) = &continue_ {
                 meta["continue"] = json!(c);

@@ -4,12 +4,12 @@
 
 use super::ApiServer;
 use super::auth::{SaToken, UserInfo};
-use super::dispatch::Ctx;
+use super::context::Ctx;
 use super::error::{ApiError, ApiResult};
-use super::http::Reply;
 use super::objects;
 use super::rbac::{self, Attributes};
 use super::registry::GroupResource;
+use super::reply::Reply;
 use super::store::ObjKey;
 use serde_json::{Value, json};
 

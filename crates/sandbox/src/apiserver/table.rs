@@ -1,7 +1,7 @@
 //! `Table` output (`Accept: …;as=Table`) with the type's columns, as kubectl prints it.
 
-use super::dispatch::Ctx;
-use super::read::partial;
+use super::context::Ctx;
+use super::meta::partial;
 use super::registry::{CellSource, Column};
 use super::store::Stored;
 use serde_json::{Value, json};

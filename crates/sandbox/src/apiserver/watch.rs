@@ -3,10 +3,11 @@
 //! bookmarks and timeouts. One JSON event per line, flushed as it happens.
 
 use super::ApiServer;
-use super::dispatch::Ctx;
+use super::context::Ctx;
 use super::error::{ApiError, ApiResult};
-use super::http::{Reply, RespBody};
-use super::read::{Filter, partial};
+use super::meta::partial;
+use super::read::Filter;
+use super::reply::{Reply, RespBody};
 use super::request::Wanted;
 use super::store::{Event, EventType, Stored};
 use super::table;

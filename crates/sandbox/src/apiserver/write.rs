@@ -1,14 +1,14 @@
 //! Create, update (PUT), delete and delete-collection.
 
 use super::ApiServer;
-use super::dispatch::Ctx;
+use super::context::Ctx;
 use super::error::{ApiError, ApiResult};
-use super::http::Reply;
-use super::meta;
 use super::objects::{self, UpdateKind};
 use super::read::{Filter, json_in_version};
 use super::registry::{Builtin, GroupResource};
+use super::reply::Reply;
 use super::store::{Committed, ObjKey, Stored, Write};
+use super::{meta, scale};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -67,7 +67,7 @@ pub fn put_or_finish(new: Value) -> Write {
 pub fn update(server: &ApiServer, ctx: &Ctx, sub: Option<&str>) -> ApiResult<Reply> {
     let new = objects::decode_body(ctx)?;
     match sub {
-        Some("scale") => super::patch::scale_write(server, ctx, |_| Ok(new)),
+        Some("scale") => scale::scale_write(server, ctx, |_| Ok(new)),
         Some("finalize") => finalize(server, ctx, new),
         _ => change_existing(server, ctx, sub, UpdateKind::Put, |_| Ok(new)),
     }

@@ -16,10 +16,8 @@ use klutch::bind::{ClusterBinding, ClusterBindingSpec, KubeconfigKey, LocalKubec
 use kube::api::{Api, DeleteParams, ListParams, ObjectMeta, Patch, PatchParams, PostParams};
 use serde_json::json;
 
-use super::rbac;
+use super::{MANAGER, rbac};
 
-/// The field manager of everything the backend writes.
-pub const MANAGER: &str = "klutch-bind-backend";
 /// Name (and key) of the kubeconfig Secret in a cluster namespace.
 pub const KUBECONFIG_SECRET: &str = "kubeconfig";
 /// How long the API server may take to fill the token Secret.

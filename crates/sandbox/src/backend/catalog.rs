@@ -8,9 +8,8 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
-use klutch::bind::{AnyExportTemplate, TemplateApiGroup};
+use klutch::bind::{AnyExportTemplate, TEMPLATE_PLURAL, TemplateApiGroup};
 use kube::api::{Api, DynamicObject, ListParams};
-use kube::core::{ApiResource, GroupVersionKind};
 use kube::runtime::reflector::{self, ObjectRef, Store};
 use kube::runtime::{WatchStreamExt, watcher};
 use tokio::task::JoinHandle;
@@ -32,13 +31,6 @@ pub struct Catalog {
 pub struct Exportable {
     pub template: AnyExportTemplate,
     pub crd: Arc<CustomResourceDefinition>,
-}
-
-fn template_resource(group: TemplateApiGroup) -> ApiResource {
-    ApiResource::from_gvk_with_plural(
-        &GroupVersionKind::gvk(group.group(), "v1alpha1", "APIServiceExportTemplate"),
-        "apiserviceexporttemplates",
-    )
 }
 
 fn spawn_reflector<K>(
@@ -84,11 +76,7 @@ impl Catalog {
             let served = client
                 .list_api_group_resources(group.api_version())
                 .await
-                .is_ok_and(|list| {
-                    list.resources
-                        .iter()
-                        .any(|r| r.name == "apiserviceexporttemplates")
-                });
+                .is_ok_and(|list| list.resources.iter().any(|r| r.name == TEMPLATE_PLURAL));
             if !served {
                 tracing::info!(
                     group = group.group(),
@@ -96,7 +84,7 @@ impl Catalog {
                 );
                 continue;
             }
-            let ar = template_resource(group);
+            let ar = group.api_resource();
             let writer = reflector::store::Writer::new(ar.clone());
             let reader = writer.as_reader();
             tasks.push(spawn_reflector(
@@ -162,7 +150,7 @@ impl Catalog {
         }
         for api_group in TemplateApiGroup::ALL {
             let api =
-                Api::<DynamicObject>::all_with(self.client.clone(), &template_resource(api_group));
+                Api::<DynamicObject>::all_with(self.client.clone(), &api_group.api_resource());
             let list = match api.list(&ListParams::default()).await {
                 Ok(list) => list,
                 // Not served in this group.

@@ -32,13 +32,14 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-pub use binder::MANAGER;
 pub use oidc_client::{OidcClientConfig, OidcClientError};
 
 use crate::oidc::{Clock, SystemClock};
 
 /// The backend version `/export` reports (the upstream release whose protocol this is).
 pub const VERSION: &str = "v1.5.0";
+/// The field manager of everything the backend writes.
+pub const MANAGER: &str = "klutch-bind-backend";
 /// How long a session lasts.
 pub const SESSION_TTL: Duration = Duration::from_secs(3600);
 /// Length of the cookie key (signing and encryption keys are derived from it).

@@ -8,12 +8,12 @@
 
 use super::binding::instance_of;
 use super::claim::{Claim, crossplane_spec};
+use super::context::{KindCtx, Shared};
 use super::credentials::Deployment;
+use super::crossplane::Flavour;
 use super::instance::{consume, is_ready, nodes};
-use super::kinds::Flavour;
-use super::run::KindCtx;
 use super::status::{self, Cond, Doc, INTERNAL_ERROR, Step};
-use super::{CAPTURED_ANNOTATION, ProviderError, Result, Shared};
+use super::{CAPTURED_ANNOTATION, ProviderError, Result};
 use jiff::Timestamp;
 use kube::api::DynamicObject;
 use kube::runtime::controller::Action;

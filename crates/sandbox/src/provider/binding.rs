@@ -7,16 +7,17 @@
 //! `<binding>-service-binding` and reports `implemented`.
 
 use super::claim::{Claim, crossplane_spec};
+use super::context::KindCtx;
 use super::credentials::{self, Deployment, User};
+use super::crossplane::Flavour;
 use super::instance::{consume, is_ready, next, nodes};
-use super::kinds::{ClaimKind, DataService, Flavour};
-use super::run::KindCtx;
 use super::status::{self, Cond, Doc, Step};
 use super::{MANAGER, ProviderError, Result};
 use jiff::Timestamp;
 use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
+use klutch::claims::{API_VERSION, ClaimKind, DataService};
 use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams};
 use kube::runtime::controller::Action;
 use serde_json::{Map, Value, json};
@@ -125,7 +126,14 @@ pub async fn apply(ctx: &KindCtx, obj: &DynamicObject) -> Result<Action> {
         let exists = secrets
             .get_opt(&secret)
             .await
-            .map_err(|e| api_error(&claim, "reading the Secret of", "ServiceBinding", e))?
+            .map_err(|e| {
+                api_error(
+                    &claim,
+                    "reading the Secret of",
+                    ClaimKind::ServiceBinding.kind(),
+                    e,
+                )
+            })?
             .is_some();
         if exists {
             return Ok(Action::await_change());
@@ -229,8 +237,8 @@ async fn write_secret(
                     .types
                     .as_ref()
                     .map(|t| t.api_version.clone())
-                    .unwrap_or_else(|| "anynines.com/v1".into()),
-                kind: "ServiceBinding".into(),
+                    .unwrap_or_else(|| API_VERSION.into()),
+                kind: ClaimKind::ServiceBinding.kind().into(),
                 name: claim.name().to_string(),
                 uid: claim.uid().to_string(),
                 controller: Some(true),
@@ -253,7 +261,14 @@ async fn write_secret(
             &Patch::Apply(&secret),
         )
         .await
-        .map_err(|e| api_error(claim, "writing the Secret of", "ServiceBinding", e))?;
+        .map_err(|e| {
+            api_error(
+                claim,
+                "writing the Secret of",
+                ClaimKind::ServiceBinding.kind(),
+                e,
+            )
+        })?;
     Ok(())
 }
 
@@ -301,7 +316,7 @@ pub async fn cleanup(ctx: &KindCtx, obj: &DynamicObject) -> Result<Action> {
             return Err(api_error(
                 &claim,
                 "deleting the Secret of",
-                "ServiceBinding",
+                ClaimKind::ServiceBinding.kind(),
                 e,
             ));
         }

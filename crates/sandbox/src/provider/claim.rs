@@ -4,8 +4,10 @@
 //! stale copy never overwrites a newer state (the write fails with a conflict and the newer
 //! version's watch event reconciles again).
 
-use super::kinds::{ClaimKind, Flavour};
-use super::{MANAGER, ProviderError, Result, Shared};
+use super::context::Shared;
+use super::crossplane::{self, Flavour};
+use super::{MANAGER, ProviderError, Result};
+use klutch::claims::ClaimKind;
 use kube::api::{Api, DynamicObject, Patch, PatchParams};
 use kube::core::ApiResource;
 use serde_json::{Value, json};
@@ -51,7 +53,7 @@ impl Claim {
     }
 
     pub fn flavour(&self) -> Flavour {
-        Flavour::of(&self.obj, self.kind)
+        Flavour::of(&self.obj.data, self.kind)
     }
 
     pub fn spec(&self, field: &str) -> Option<&Value> {
@@ -171,7 +173,7 @@ pub fn crossplane_spec(claim: &Claim) -> Option<Value> {
     if claim.spec("resourceRef").is_none() {
         spec.insert(
             "resourceRef".into(),
-            super::kinds::resource_ref(claim.kind, claim.name(), claim.uid()),
+            crossplane::resource_ref(claim.kind, claim.name(), claim.uid()),
         );
     }
     if claim.spec("compositionRef").is_none() {

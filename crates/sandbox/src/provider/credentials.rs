@@ -5,7 +5,8 @@
 //! (`<id>.service.dc1.a9s-<ds>-consul`), the service's usual ports, generated user names and
 //! passwords, and the PEM of the simulated service CA where TLS is involved.
 
-use super::kinds::{DataService, stable_hex};
+use super::crossplane::stable_hex;
+use klutch::claims::DataService;
 use std::collections::BTreeMap;
 
 /// One simulated a9s deployment (what the broker provisioned for an instance).

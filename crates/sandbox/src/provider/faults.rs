@@ -94,7 +94,7 @@ mod tests {
     use super::*;
 
     fn claim(annotation: Option<&str>) -> DynamicObject {
-        let mut v = serde_json::json!({"apiVersion": "anynines.com/v1", "kind": "Backup",
+        let mut v = serde_json::json!({"apiVersion": klutch::claims::API_VERSION, "kind": "Backup",
             "metadata": {"name": "b", "namespace": "n"}});
         if let Some(a) = annotation {
             v["metadata"]["annotations"] = serde_json::json!({FAIL_NEXT_ANNOTATION: a});

@@ -7,12 +7,13 @@
 //! applied; its progress shows only in `status.managed.clusterStatus`/`readyReplicas`.
 
 use super::claim::{Claim, crossplane_spec};
+use super::context::KindCtx;
+use super::crossplane::{Flavour, stable_hex};
 use super::faults::{FAIL_NEXT_ANNOTATION, Fault};
-use super::kinds::{DataService, Flavour, stable_hex};
-use super::run::KindCtx;
 use super::status::{self, Cond, Doc, INTERNAL_ERROR, Step};
 use super::{APPLIED_SPEC_ANNOTATION, ProviderError, Result};
 use jiff::Timestamp;
+use klutch::claims::DataService;
 use kube::api::DynamicObject;
 use kube::runtime::controller::Action;
 use serde_json::{Map, Value, json};

@@ -11,15 +11,17 @@
 mod backup;
 mod binding;
 mod claim;
+mod context;
 mod credentials;
+mod crossplane;
 mod faults;
 mod instance;
-mod kinds;
 mod restore;
 mod run;
 mod status;
 
-use kube::core::ApiResource;
+use context::Shared;
+use klutch::claims::{ClaimKind, GROUP};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,7 +29,6 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub use faults::FAIL_NEXT_ANNOTATION;
-pub use kinds::{ClaimKind, DataService};
 
 /// How long provisioning takes unless configured otherwise.
 pub const DEFAULT_PROVISION_DELAY: Duration = Duration::from_secs(3);
@@ -71,10 +72,14 @@ impl Default for ProviderConfig {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProviderError {
-    #[error("discovering the claim kinds of group anynines.com on the Control Plane failed: {0}")]
+    #[error(
+        "discovering the claim kinds of group {group} on the Control Plane failed: {0}",
+        group = GROUP
+    )]
     Discovery(#[source] Box<kube::Error>),
     #[error(
-        "the Control Plane serves no claim kinds of group anynines.com (are the claim CRDs installed?)"
+        "the Control Plane serves no claim kinds of group {group} (are the claim CRDs installed?)",
+        group = GROUP
     )]
     NoKinds,
     #[error("fail rate {0} is outside 0.0–1.0")]
@@ -118,27 +123,6 @@ impl ProviderError {
 }
 
 pub(crate) type Result<T, E = ProviderError> = std::result::Result<T, E>;
-
-/// What every controller shares.
-pub(crate) struct Shared {
-    pub client: kube::Client,
-    pub delay: Duration,
-    pub faults: faults::Faults,
-    /// PEM of the CA the simulated data services' certificates chain to (`cacrt` keys).
-    pub service_ca: String,
-    pub resources: HashMap<ClaimKind, ApiResource>,
-}
-
-impl Shared {
-    /// A share of the provisioning delay.
-    pub fn delay_share(&self, share: f64) -> Duration {
-        self.delay.mul_f64(share)
-    }
-
-    pub fn resource(&self, kind: ClaimKind) -> Option<&ApiResource> {
-        self.resources.get(&kind)
-    }
-}
 
 /// The running provider; stop it with [`Provider::shutdown`].
 pub struct Provider {
@@ -186,7 +170,7 @@ pub async fn spawn(
     if !(0.0..=1.0).contains(&config.fail_rate) {
         return Err(ProviderError::FailRate(config.fail_rate));
     }
-    let group = kube::discovery::group(&client, kinds::GROUP)
+    let group = kube::discovery::group(&client, GROUP)
         .await
         .map_err(|e| ProviderError::Discovery(Box::new(e)))?;
     let mut resources = HashMap::new();

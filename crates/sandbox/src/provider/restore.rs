@@ -8,12 +8,13 @@
 
 use super::backup::{action, captured};
 use super::claim::{Claim, crossplane_spec};
+use super::context::KindCtx;
+use super::crossplane::Flavour;
 use super::instance::consume;
-use super::kinds::{ClaimKind, Flavour};
-use super::run::KindCtx;
 use super::status::{self, Cond, Doc, INTERNAL_ERROR, Step};
 use super::{ProviderError, RESTORED_ANNOTATION, Result};
 use jiff::Timestamp;
+use klutch::claims::ClaimKind;
 use kube::api::{Api, DynamicObject};
 use kube::runtime::controller::Action;
 use serde_json::{Map, Value, json};
@@ -59,7 +60,7 @@ async fn backup_of(ctx: &KindCtx, claim: &Claim) -> Result<Option<Claim>> {
         .await
         .map_err(|source| ProviderError::Api {
             action: "reading the backup of",
-            kind: "Restore".into(),
+            kind: ClaimKind::Restore.kind().into(),
             namespace: claim.namespace().into(),
             name: claim.name().into(),
             source: Box::new(source),

@@ -3,13 +3,13 @@
 //! for the Secrets they own), the finalizer around every reconciliation, and the error policy.
 
 use super::claim::{Claim, crossplane_spec};
-use super::kinds::{ClaimKind, DataService, GROUP};
+use super::context::{KindCtx, Shared};
 use super::{
-    APPLIED_SPEC_ANNOTATION, FINALIZER, ProviderError, Result, Shared, backup, binding, instance,
-    restore,
+    APPLIED_SPEC_ANNOTATION, FINALIZER, ProviderError, Result, backup, binding, instance, restore,
 };
-use futures::{FutureExt, StreamExt};
 use k8s_openapi::api::core::v1::Secret;
+use klutch::claims::{ClaimKind, DataService, GROUP};
+use klutch::runtime::{DEFAULT_GRACE, run_controller};
 use kube::ResourceExt;
 use kube::api::{Api, DynamicObject, PartialObjectMeta};
 use kube::core::ApiResource;
@@ -26,20 +26,10 @@ use tokio_util::sync::CancellationToken;
 /// After an error that is not a conflict or a wait: try again this soon.
 const RETRY: Duration = Duration::from_millis(500);
 
-/// How long a controller may take to stop once asked to.
-const GRACE: Duration = Duration::from_secs(1);
-
 /// Reconciliations of one kind running at once. Each needs an HTTP/1.1 connection of its
 /// own (kube's client speaks no HTTP/2): a bound keeps a burst of claims from opening
 /// hundreds of TLS connections.
 const CONCURRENCY: u16 = 32;
-
-/// What one controller's reconciliations get.
-pub struct KindCtx {
-    pub shared: Arc<Shared>,
-    pub kind: ClaimKind,
-    pub ar: ApiResource,
-}
 
 /// Claims of `ar` in `target`'s namespace whose `spec.<field>` names `target` (and, with
 /// `ds`, whose `serviceInstanceType` is that data service).
@@ -114,35 +104,15 @@ pub fn spawn(
         );
     }
     let ctx = Arc::new(KindCtx { shared, kind, ar });
+    let results = controller
+        .graceful_shutdown_on(shutdown.clone().cancelled_owned())
+        .run(reconcile, error_policy, ctx);
+    let started = async move {
+        let _ = store.wait_until_ready().await;
+    };
     tokio::spawn(async move {
-        let stopping = shutdown.clone();
-        let run = controller
-            .graceful_shutdown_on(async move { stopping.cancelled().await })
-            .run(reconcile, error_policy, ctx)
-            .for_each(|r| async move {
-                if let Err(e) = r {
-                    tracing::debug!(error = %e, "provider reconciliation");
-                }
-            });
-        tokio::pin!(run);
-        // Reconciliations in flight get a moment to finish; then the controller is dropped.
-        // One stopped before it has listed its claims is dropped at once: kube-runtime holds
-        // the runner until the store is ready, and a stopped watch never makes it ready.
-        let deadline = async {
-            shutdown.cancelled().await;
-            let started = store.wait_until_ready().now_or_never().is_some();
-            if started {
-                tokio::time::sleep(GRACE).await;
-            }
-            started
-        };
-        tokio::select! {
-            _ = &mut run => tracing::debug!(kind = kind.kind(), "provider controller stopped"),
-            started = deadline => match started {
-                true => tracing::warn!(kind = kind.kind(), "provider controller did not stop in time"),
-                false => tracing::debug!(kind = kind.kind(), "provider controller stopped before it started"),
-            },
-        }
+        let name = format!("provider {}", kind.kind());
+        run_controller(&name, results, shutdown, started, DEFAULT_GRACE).await;
     })
 }
 

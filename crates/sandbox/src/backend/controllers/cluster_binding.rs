@@ -31,19 +31,20 @@ use crate::backend::rbac;
 
 pub async fn run(ctx: Arc<Ctx>, stop: CancellationToken) {
     let api = Api::<ClusterBinding>::all(ctx.client.clone());
-    let controller = Controller::new(api, watcher::Config::default())
-        .watches(
-            Api::<APIServiceExport>::all(ctx.client.clone()),
-            watcher::Config::default(),
-            |export| {
-                export
-                    .namespace()
-                    .map(|ns| ObjectRef::<ClusterBinding>::new(CLUSTER_BINDING_NAME).within(&ns))
-            },
-        )
+    let controller = Controller::new(api, watcher::Config::default()).watches(
+        Api::<APIServiceExport>::all(ctx.client.clone()),
+        watcher::Config::default(),
+        |export| {
+            export
+                .namespace()
+                .map(|ns| ObjectRef::<ClusterBinding>::new(CLUSTER_BINDING_NAME).within(&ns))
+        },
+    );
+    let store = controller.store();
+    let results = controller
         .graceful_shutdown_on(stop.clone().cancelled_owned())
         .run(reconcile, error_policy, ctx);
-    drain(controller, "clusterbindings", &stop).await;
+    drain("clusterbindings", results, store, stop).await;
 }
 
 async fn reconcile(binding: Arc<ClusterBinding>, ctx: Arc<Ctx>) -> Result<Action, ReconcileError> {

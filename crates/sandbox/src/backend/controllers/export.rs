@@ -26,23 +26,24 @@ pub async fn run(ctx: Arc<Ctx>, stop: CancellationToken) {
     let api = Api::<APIServiceExport>::all(ctx.client.clone());
     let controller = Controller::new(api, watcher::Config::default());
     let exports = controller.store();
-    let controller = controller
-        .watches(
-            Api::<CustomResourceDefinition>::all(ctx.client.clone()),
-            watcher::Config::default(),
-            move |crd| {
-                let name = crd.name_any();
-                exports
-                    .state()
-                    .into_iter()
-                    .filter(move |e| e.name_any() == name)
-                    .map(|e| ObjectRef::from_obj(e.as_ref()))
-                    .collect::<Vec<_>>()
-            },
-        )
+    let controller = controller.watches(
+        Api::<CustomResourceDefinition>::all(ctx.client.clone()),
+        watcher::Config::default(),
+        move |crd| {
+            let name = crd.name_any();
+            exports
+                .state()
+                .into_iter()
+                .filter(move |e| e.name_any() == name)
+                .map(|e| ObjectRef::from_obj(e.as_ref()))
+                .collect::<Vec<_>>()
+        },
+    );
+    let store = controller.store();
+    let results = controller
         .graceful_shutdown_on(stop.clone().cancelled_owned())
         .run(reconcile, error_policy, ctx);
-    drain(controller, "exports", &stop).await;
+    drain("exports", results, store, stop).await;
 }
 
 async fn reconcile(export: Arc<APIServiceExport>, ctx: Arc<Ctx>) -> Result<Action, ReconcileError> {

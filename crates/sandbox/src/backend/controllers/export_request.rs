@@ -12,8 +12,8 @@ use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomRe
 use klutch::bind::names::ANNOTATION_SOURCE_SPEC_HASH;
 use klutch::bind::{
     APIServiceExport, APIServiceExportRequest, APIServiceExportRequestStatus, Condition,
-    ConditionSeverity, ExportRequestPhase, Scope, condition_types, export_spec_from_crd,
-    set_condition,
+    ConditionSeverity, ExportRequestPhase, Scope, TemplateApiGroup, condition_types,
+    export_spec_from_crd, set_condition,
 };
 use kube::api::{Api, DeleteParams, ObjectMeta, Patch, PatchParams, PostParams};
 use kube::runtime::controller::{Action, Controller};
@@ -27,10 +27,12 @@ use crate::backend::spec_hash;
 
 pub async fn run(ctx: Arc<Ctx>, stop: CancellationToken) {
     let api = Api::<APIServiceExportRequest>::all(ctx.client.clone());
-    let controller = Controller::new(api, watcher::Config::default())
+    let controller = Controller::new(api, watcher::Config::default());
+    let store = controller.store();
+    let results = controller
         .graceful_shutdown_on(stop.clone().cancelled_owned())
         .run(reconcile, error_policy, ctx);
-    drain(controller, "exportrequests", &stop).await;
+    drain("exportrequests", results, store, stop).await;
 }
 
 /// How long a request that is no longer Pending is kept (upstream: 10 minutes).
@@ -179,11 +181,14 @@ async fn export_one(
         .await
         .map_err(kube_err("listing APIServiceExportTemplates"))?;
     let Some(template) = template else {
+        let looked_in = TemplateApiGroup::ALL
+            .map(TemplateApiGroup::group)
+            .join(" and ");
         return Ok(Err(Refusal {
             reason: "TemplateNotFound",
             message: format!(
                 "no APIServiceExportTemplate selects resource {resource:?} in group {group:?} \
-                 (looked in example-backend.klutch.anynines.com and bind.anynines.com, all namespaces)"
+                 (looked in {looked_in}, all namespaces)"
             ),
         }));
     };

@@ -8,13 +8,15 @@ mod export;
 mod export_request;
 mod service_namespace;
 
+use std::hash::Hash;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::StreamExt;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use klutch::bind::{Condition, ConditionStatus, condition_types};
+use klutch::runtime::{DEFAULT_GRACE, run_controller};
 use kube::runtime::controller::Action;
+use kube::runtime::reflector::Store;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -60,32 +62,24 @@ pub(crate) fn error_policy<K>(_: Arc<K>, error: &ReconcileError, _: Arc<Ctx>) ->
     Action::requeue(Duration::from_secs(2))
 }
 
-/// Drain a controller's results into the log.
-/// How long reconciliations in flight may finish after `stop`.
-const GRACE: std::time::Duration = std::time::Duration::from_secs(1);
-
-/// Drive a controller until it ends. After `stop`, reconciliations in flight get [`GRACE`],
-/// then the controller is dropped: kube-runtime keeps a stopped controller waiting for a
-/// store its stopped watch never fills, so without the bound a sandbox stopped right after
-/// it started would never finish stopping.
-pub(crate) async fn drain<S, T, E>(stream: S, name: &'static str, stop: &CancellationToken)
-where
+/// Drive one of the backend's controllers until it ends or `stop` (see
+/// [`run_controller`]); it has started once its `store` is ready.
+pub(crate) async fn drain<K, S, T, E>(
+    name: &'static str,
+    results: S,
+    store: Store<K>,
+    stop: CancellationToken,
+) where
+    K: kube::Resource + Clone + 'static,
+    K::DynamicType: Eq + Hash + Clone,
     S: futures::Stream<Item = Result<T, E>>,
     E: std::fmt::Display,
 {
-    let run = stream.for_each(|result| async move {
-        if let Err(error) = result {
-            tracing::debug!(controller = name, %error, "bind backend: controller event");
-        }
-    });
-    tokio::pin!(run);
-    tokio::select! {
-        _ = &mut run => {}
-        _ = async {
-            stop.cancelled().await;
-            tokio::time::sleep(GRACE).await;
-        } => tracing::debug!(controller = name, "bind backend: controller dropped after the grace period"),
-    }
+    let started = async move {
+        let _ = store.wait_until_ready().await;
+    };
+    let name = format!("bind backend {name}");
+    run_controller(&name, results, stop, started, DEFAULT_GRACE).await;
 }
 
 /// Start every controller; they stop when `stop` is cancelled.

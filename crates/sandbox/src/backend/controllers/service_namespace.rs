@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::Namespace;
 use klutch::bind::APIServiceNamespace;
-use klutch::bind::names::ANNOTATION_API_SERVICE_NAMESPACE;
+use klutch::bind::names::{ANNOTATION_API_SERVICE_NAMESPACE, FINALIZER_NAMESPACE_CLEANUP};
 use kube::ResourceExt;
 use kube::api::{Api, DeleteParams, Patch, PatchParams};
 use kube::runtime::controller::{Action, Controller};
@@ -20,18 +20,17 @@ use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 use super::{Ctx, ReconcileError, drain, error_policy, kube_err};
-use crate::backend::binder::MANAGER;
+use crate::backend::MANAGER;
 use crate::backend::rbac;
-
-/// Finalizer that deletes the Control Plane namespace of an APIServiceNamespace.
-pub const FINALIZER: &str = "example-backend.klutch.anynines.com/namespace-cleanup";
 
 pub async fn run(ctx: Arc<Ctx>, stop: CancellationToken) {
     let api = Api::<APIServiceNamespace>::all(ctx.client.clone());
-    let controller = Controller::new(api, watcher::Config::default())
+    let controller = Controller::new(api, watcher::Config::default());
+    let store = controller.store();
+    let results = controller
         .graceful_shutdown_on(stop.clone().cancelled_owned())
         .run(reconcile, error_policy, ctx);
-    drain(controller, "apiservicenamespaces", &stop).await;
+    drain("apiservicenamespaces", results, store, stop).await;
 }
 
 /// The Control Plane namespace of consumer namespace `name` of cluster `cluster_ns`.
@@ -45,7 +44,7 @@ async fn reconcile(
 ) -> Result<Action, ReconcileError> {
     let cluster_ns = object.namespace().unwrap_or_default();
     let api = Api::<APIServiceNamespace>::namespaced(ctx.client.clone(), &cluster_ns);
-    finalizer(&api, FINALIZER, object, |event| async {
+    finalizer(&api, FINALIZER_NAMESPACE_CLEANUP, object, |event| async {
         match event {
             Event::Apply(o) => apply(&ctx, &cluster_ns, &o).await,
             Event::Cleanup(o) => cleanup(&ctx, &cluster_ns, &o).await,
@@ -56,7 +55,7 @@ async fn reconcile(
         kube::runtime::finalizer::Error::ApplyFailed(e)
         | kube::runtime::finalizer::Error::CleanupFailed(e) => e,
         other => ReconcileError::Finalizer(format!(
-            "finalizer {FINALIZER} of an APIServiceNamespace in {cluster_ns}: {other}"
+            "finalizer {FINALIZER_NAMESPACE_CLEANUP} of an APIServiceNamespace in {cluster_ns}: {other}"
         )),
     })
 }

@@ -1,13 +1,15 @@
-//! The claim kinds of group `anynines.com` and what the provider needs to know of each: the
-//! data service behind an instance kind, the `serviceInstanceType` names bindings, backups and
-//! restores use for it, default compositions, the flavour (a9s or a8s) a claim selects, and the
-//! composite resource Crossplane would create for it.
-
-use kube::api::DynamicObject;
-use serde_json::Value;
+//! The claim kinds of group `anynines.com` (reference/claims.md §3–§6): the eight data service
+//! instance kinds and ServiceBinding, Backup and Restore, each with its plural, the
+//! `serviceInstanceType` name bindings, backups and restores use for a data service, and the
+//! composition the XRD defaults to. The sandbox's provider and the cockpit read these facts
+//! here and nowhere else.
 
 /// The API group of the claims.
 pub const GROUP: &str = "anynines.com";
+/// The version of every claim kind.
+pub const VERSION: &str = "v1";
+/// `apiVersion` of the claims, `anynines.com/v1`.
+pub const API_VERSION: &str = "anynines.com/v1";
 
 /// The eight a9s data services.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -70,6 +72,20 @@ impl DataService {
         Self::ALL.into_iter().find(|d| d.instance_kind() == kind)
     }
 
+    /// The resource (plural) of its instances.
+    pub fn instance_plural(self) -> &'static str {
+        match self {
+            DataService::Postgresql => "postgresqlinstances",
+            DataService::Keyvalue => "keyvalueinstances",
+            DataService::Logme2 => "logme2instances",
+            DataService::Mariadb => "mariadbinstances",
+            DataService::Messaging => "messaginginstances",
+            DataService::Mongodb => "mongodbinstances",
+            DataService::Prometheus => "prometheusinstances",
+            DataService::Search => "searchinstances",
+        }
+    }
+
     /// The XRD's `defaultCompositionRef`.
     pub fn default_composition(self) -> &'static str {
         match self {
@@ -85,7 +101,7 @@ impl DataService {
     }
 }
 
-/// What the provider reconciles.
+/// One claim kind of group [`GROUP`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ClaimKind {
     Instance(DataService),
@@ -95,6 +111,22 @@ pub enum ClaimKind {
 }
 
 impl ClaimKind {
+    /// Every claim kind: the instance kinds in [`DataService::ALL`]'s order, then
+    /// ServiceBinding, Backup and Restore.
+    pub const ALL: [ClaimKind; 11] = [
+        ClaimKind::Instance(DataService::Postgresql),
+        ClaimKind::Instance(DataService::Keyvalue),
+        ClaimKind::Instance(DataService::Logme2),
+        ClaimKind::Instance(DataService::Mariadb),
+        ClaimKind::Instance(DataService::Messaging),
+        ClaimKind::Instance(DataService::Mongodb),
+        ClaimKind::Instance(DataService::Prometheus),
+        ClaimKind::Instance(DataService::Search),
+        ClaimKind::ServiceBinding,
+        ClaimKind::Backup,
+        ClaimKind::Restore,
+    ];
+
     pub fn from_kind(kind: &str) -> Option<Self> {
         match kind {
             "ServiceBinding" => Some(ClaimKind::ServiceBinding),
@@ -113,6 +145,20 @@ impl ClaimKind {
         }
     }
 
+    /// The resource name in URLs and RBAC rules (`postgresqlinstances`, `servicebindings`, …).
+    pub fn plural(self) -> &'static str {
+        match self {
+            ClaimKind::Instance(ds) => ds.instance_plural(),
+            ClaimKind::ServiceBinding => "servicebindings",
+            ClaimKind::Backup => "backups",
+            ClaimKind::Restore => "restores",
+        }
+    }
+
+    pub fn from_plural(plural: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.plural() == plural)
+    }
+
     /// The XRD's `defaultCompositionRef`.
     pub fn default_composition(self) -> &'static str {
         match self {
@@ -122,63 +168,6 @@ impl ClaimKind {
             ClaimKind::Restore => "a8s-restore",
         }
     }
-}
-
-/// Which provider a claim's composition hands it to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Flavour {
-    /// provider-anynines and the a9s Service Broker / Backup Manager.
-    A9s,
-    /// provider-kubernetes wrapping an a8s operator object (PostgreSQL only).
-    A8s,
-}
-
-impl Flavour {
-    /// From `spec.compositionRef.name`, else the kind's default composition.
-    pub fn of(obj: &DynamicObject, kind: ClaimKind) -> Flavour {
-        let name = obj
-            .data
-            .pointer("/spec/compositionRef/name")
-            .and_then(Value::as_str)
-            .unwrap_or(kind.default_composition());
-        if name.starts_with("a8s-") {
-            Flavour::A8s
-        } else {
-            Flavour::A9s
-        }
-    }
-}
-
-/// A short, stable, lowercase-alphanumeric token derived from `seed` (for names Crossplane
-/// and the broker would generate randomly, stable here so that reconciling is idempotent).
-pub fn stable_token(seed: &str, len: usize) -> String {
-    use sha2::{Digest, Sha256};
-    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-    let digest = Sha256::digest(seed.as_bytes());
-    digest
-        .iter()
-        .cycle()
-        .take(len)
-        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
-        .collect()
-}
-
-/// Lowercase hex of a stable digest of `seed`, `len` characters (at most 64).
-pub fn stable_hex(seed: &str, len: usize) -> String {
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(seed.as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    hex[..len.min(hex.len())].to_string()
-}
-
-/// `spec.resourceRef` as Crossplane sets it on the claim: the composite `X<Kind>` named
-/// `<claim>-<5 characters>`.
-pub fn resource_ref(kind: ClaimKind, name: &str, uid: &str) -> Value {
-    serde_json::json!({
-        "apiVersion": format!("{GROUP}/v1"),
-        "kind": format!("X{}", kind.kind()),
-        "name": format!("{name}-{}", stable_token(uid, 5)),
-    })
 }
 
 #[cfg(test)]
@@ -203,24 +192,16 @@ mod tests {
     }
 
     #[test]
-    fn resource_refs_are_stable_and_crossplane_shaped() {
-        let r = resource_ref(ClaimKind::Instance(DataService::Mongodb), "db", "uid-1");
+    fn plurals_round_trip() {
+        for kind in ClaimKind::ALL {
+            assert_eq!(ClaimKind::from_plural(kind.plural()), Some(kind));
+            assert_eq!(ClaimKind::from_kind(kind.kind()), Some(kind));
+        }
         assert_eq!(
-            r,
-            resource_ref(ClaimKind::Instance(DataService::Mongodb), "db", "uid-1")
+            ClaimKind::from_plural("servicebindings"),
+            Some(ClaimKind::ServiceBinding)
         );
-        assert_eq!(r["kind"], "XMongodbInstance");
-        assert_eq!(r["apiVersion"], "anynines.com/v1");
-        let name = r["name"].as_str().unwrap();
-        assert!(name.starts_with("db-") && name.len() == 8, "{name}");
-        assert!(
-            name[3..]
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        );
-        assert_ne!(
-            r,
-            resource_ref(ClaimKind::Instance(DataService::Mongodb), "db", "uid-2")
-        );
+        assert_eq!(ClaimKind::from_plural("ServiceBinding"), None);
+        assert_eq!(API_VERSION, format!("{GROUP}/{VERSION}"));
     }
 }
