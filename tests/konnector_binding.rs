@@ -12,26 +12,18 @@ use klutch::bind::{APIServiceBinding, APIServiceExport, condition, condition_typ
 use klutch_tui::services::konnector::{Konnector, KonnectorOptions, LeaderElection, Leadership};
 use kube::api::{Api, DeleteParams, DynamicObject};
 use std::time::Duration;
-use support::bind::{PG, SB, bind, create_claim, until_ready, write_app_side};
+use support::bind::{
+    PG, SB, bind, bound_and_running, create_claim, test_options, until_ready, write_app_side,
+};
 use support::sync::{claim, count, until_in_sync};
 use support::{Env, eventually};
 
 const WAIT: Duration = Duration::from_secs(30);
 
-fn options() -> KonnectorOptions {
-    KonnectorOptions {
-        heartbeat_interval: Duration::from_secs(1),
-        leader_election: None,
-        ..KonnectorOptions::default()
-    }
-}
-
 #[tokio::test]
 async fn a_claim_the_schema_refuses_never_reaches_the_control_plane() {
     let env = Env::start().await;
-    let bound = bind(&env, &[PG]).await;
-    let konnector = Konnector::start(env.app.clone(), options());
-    until_ready(&env, &[PG]).await;
+    let (bound, konnector) = bound_and_running(&env, &[PG]).await;
     let bad = "apiVersion: anynines.com/v1\nkind: PostgresqlInstance\nmetadata: {name: bad, namespace: default}\n\
                spec: {service: a9s-postgresql15, plan: no-such-plan, compositionRef: {name: a9s-postgresql}}\n";
     let out = env.apply_app(bad).await;
@@ -47,9 +39,7 @@ async fn a_claim_the_schema_refuses_never_reaches_the_control_plane() {
 #[tokio::test]
 async fn unbinding_keeps_the_databases_and_rebinding_adopts_them() {
     let env = Env::start().await;
-    let bound = bind(&env, &[PG, SB]).await;
-    let konnector = Konnector::start(env.app.clone(), options());
-    until_ready(&env, &[PG, SB]).await;
+    let (bound, konnector) = bound_and_running(&env, &[PG, SB]).await;
     for i in 0..5 {
         create_claim(
             &env,
@@ -104,9 +94,7 @@ async fn unbinding_keeps_the_databases_and_rebinding_adopts_them() {
 #[tokio::test]
 async fn a_missing_export_is_named_in_the_binding_conditions() {
     let env = Env::start().await;
-    let bound = bind(&env, &[PG]).await;
-    let konnector = Konnector::start(env.app.clone(), options());
-    until_ready(&env, &[PG]).await;
+    let (bound, konnector) = bound_and_running(&env, &[PG]).await;
     let name = format!("{}.{}", PG.1, PG.0);
     Api::<APIServiceExport>::namespaced(env.cp.clone(), &bound.cluster_ns)
         .delete(&name, &DeleteParams::default())
@@ -134,7 +122,7 @@ async fn two_konnectors_never_fight_and_one_takes_over_from_the_other() {
             lease_duration: std::time::Duration::from_secs(2),
             ..LeaderElection::new(KONNECTOR_NAMESPACE)
         }),
-        ..options()
+        ..test_options()
     };
     let a = Konnector::start(env.app.clone(), with_lease("a"));
     let b = Konnector::start(env.app.clone(), with_lease("b"));

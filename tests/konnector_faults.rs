@@ -6,26 +6,19 @@
 
 mod support;
 
-use klutch_tui::services::konnector::{Konnector, KonnectorOptions};
+use klutch_tui::services::konnector::Konnector;
 use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams};
 use serde_json::json;
 use std::time::Duration;
 use support::bind::{
-    BACKUPS, PG, RESTORES, SB, bind, create_claim, point_kubeconfig_at, until_ready,
+    BACKUPS, PG, RESTORES, SB, bind, bound_and_running, create_claim, point_kubeconfig_at,
+    test_options, until_ready,
 };
 use support::proxy::Proxy;
 use support::sync::{claim, count, differences, until_in_sync};
 use support::{Env, eventually};
 
 const SETTLE: Duration = Duration::from_secs(30);
-
-fn options() -> KonnectorOptions {
-    KonnectorOptions {
-        heartbeat_interval: Duration::from_secs(1),
-        leader_election: None,
-        ..KonnectorOptions::default()
-    }
-}
 
 fn api(client: &kube::Client, kind: &str, ns: &str) -> Api<DynamicObject> {
     Api::namespaced_with(client.clone(), ns, &claim(kind))
@@ -44,7 +37,7 @@ async fn control_plane_down_mid_sync_and_back_with_watches_resuming_into_410() {
     let bound = bind(&env, &[PG, SB]).await;
     let proxy = Proxy::start(&env.sb.info().control_plane_server).await;
     point_kubeconfig_at(&env, &bound, &proxy.url).await;
-    let konnector = Konnector::start(env.app.clone(), options());
+    let konnector = Konnector::start(env.app.clone(), test_options());
     until_ready(&env, &[PG, SB]).await;
     env.app_ok(&["create", "namespace", "team-a"]).await;
     instances(&env, "default", (0..6).map(|i| format!("db-{i}"))).await;
@@ -101,9 +94,7 @@ async fn control_plane_down_mid_sync_and_back_with_watches_resuming_into_410() {
 #[tokio::test]
 async fn conflicts_and_changes_on_the_wrong_side_are_put_right() {
     let env = Env::start().await;
-    let bound = bind(&env, &[PG, SB, BACKUPS, RESTORES]).await;
-    let konnector = Konnector::start(env.app.clone(), options());
-    until_ready(&env, &[PG, SB, BACKUPS, RESTORES]).await;
+    let (bound, konnector) = bound_and_running(&env, &[PG, SB, BACKUPS, RESTORES]).await;
     let names: Vec<String> = (0..12).map(|i| format!("db-{i}")).collect();
     // Label writes race the konnector's status writes on the same objects.
     let writer = {
@@ -188,9 +179,7 @@ use kube::ResourceExt;
 #[tokio::test]
 async fn a_konnector_stopped_mid_sync_resumes_without_losing_or_duplicating() {
     let env = Env::start().await;
-    let bound = bind(&env, &[PG, SB]).await;
-    let first = Konnector::start(env.app.clone(), options());
-    until_ready(&env, &[PG, SB]).await;
+    let (bound, first) = bound_and_running(&env, &[PG, SB]).await;
     instances(&env, "default", (0..8).map(|i| format!("db-{i}"))).await;
     eventually("some instances up", SETTLE, || async {
         let (_, cp) = count(&env, &bound.cluster_ns).await;
@@ -213,7 +202,7 @@ async fn a_konnector_stopped_mid_sync_resumes_without_losing_or_duplicating() {
         !differences(&env, &bound.cluster_ns).await.is_empty(),
         "work is waiting"
     );
-    let second = Konnector::start(env.app.clone(), options());
+    let second = Konnector::start(env.app.clone(), test_options());
     until_in_sync(&env, &bound.cluster_ns, SETTLE).await;
     assert_eq!(count(&env, &bound.cluster_ns).await, (11, 11));
     let cp_pg = api(

@@ -264,3 +264,25 @@ pub async fn until_ready(env: &Env, resources: &[(&str, &str)]) {
         .await;
     }
 }
+
+/// The options the tests run a konnector with: no lease, a heartbeat every half second.
+pub fn test_options() -> klutch_tui::services::konnector::KonnectorOptions {
+    klutch_tui::services::konnector::KonnectorOptions {
+        heartbeat_interval: Duration::from_secs(1),
+        leader_election: None,
+        ..Default::default()
+    }
+}
+
+/// Bind `resources`, start a konnector with [`test_options`] and wait until every binding is
+/// Ready.
+pub async fn bound_and_running(
+    env: &Env,
+    resources: &[(&str, &str)],
+) -> (Bound, klutch_tui::services::konnector::KonnectorHandle) {
+    let bound = bind(env, resources).await;
+    let konnector =
+        klutch_tui::services::konnector::Konnector::start(env.app.clone(), test_options());
+    until_ready(env, resources).await;
+    (bound, konnector)
+}

@@ -4,10 +4,10 @@
 
 use super::Env;
 use klutch::bind::names::FINALIZER_SYNCER;
+use klutch_tui::services::konnector::spec_in_sync;
 use kube::ResourceExt;
 use kube::api::{Api, DynamicObject, ListParams};
 use kube::core::{ApiResource, GroupVersionKind};
-use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -32,16 +32,6 @@ async fn all(client: &kube::Client, kind: &str) -> BTreeMap<(String, String), Dy
             .collect(),
         // The kind is not served (not bound): nothing there.
         Err(_) => BTreeMap::new(),
-    }
-}
-
-/// Whether `have` holds everything `want` has.
-fn contains(have: &Value, want: &Value) -> bool {
-    match (have, want) {
-        (Value::Object(h), Value::Object(w)) => w
-            .iter()
-            .all(|(k, wv)| h.get(k).is_some_and(|hv| contains(hv, wv))),
-        _ => have == want,
     }
 }
 
@@ -71,7 +61,7 @@ pub async fn differences(env: &Env, cluster_ns: &str) -> Vec<String> {
                 out.push(format!("{kind} {key:?} lost: not on the Control Plane"));
                 continue;
             };
-            if !contains(&c.data["spec"], &a.data["spec"]) {
+            if !spec_in_sync(&c.data["spec"], &a.data["spec"]) {
                 out.push(format!(
                     "{kind} {key:?} spec differs: {} vs {}",
                     a.data["spec"], c.data["spec"]

@@ -111,18 +111,8 @@ impl KindCtx {
 
     /// The error policy of both controllers: report, retry with backoff.
     pub fn retry(&self, obj: &DynamicObject, error: &SyncError) -> Action {
-        if error.reason() == "Conflict" {
-            tracing::debug!(%error, "konnector: conflict, retrying");
-        } else {
-            let key = self.key(&obj.namespace().unwrap_or_default(), &obj.name_any());
-            self.reporter.error(
-                Some(&self.binding),
-                Some(key),
-                error.reason(),
-                error.to_string(),
-            );
-        }
-        Action::requeue(error.retry_in())
+        let key = self.key(&obj.namespace().unwrap_or_default(), &obj.name_any());
+        super::error::retry(&self.reporter, &self.binding, key, error)
     }
 }
 

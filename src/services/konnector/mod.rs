@@ -37,6 +37,7 @@ pub use events::{
 pub use heartbeat::DEFAULT_INTERVAL as DEFAULT_HEARTBEAT_INTERVAL;
 pub use leader::LeaderElection;
 pub use namespaces::Grant;
+pub use spec_sync::contains as spec_in_sync;
 
 use events::Reporter;
 use futures::StreamExt;

@@ -149,20 +149,12 @@ impl MirrorCtx {
     }
 
     fn retry(&self, obj: &DynamicObject, error: &SyncError) -> Action {
-        if error.reason() != "Conflict" {
-            let key = ObjectKey {
-                resource: self.key.resource.clone(),
-                namespace: obj.namespace().unwrap_or_default(),
-                name: obj.name_any(),
-            };
-            self.reporter.error(
-                Some(&self.binding),
-                Some(key),
-                error.reason(),
-                error.to_string(),
-            );
-        }
-        Action::requeue(error.retry_in())
+        let key = ObjectKey {
+            resource: self.key.resource.clone(),
+            namespace: obj.namespace().unwrap_or_default(),
+            name: obj.name_any(),
+        };
+        super::error::retry(&self.reporter, &self.binding, key, error)
     }
 }
 
