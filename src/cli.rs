@@ -50,6 +50,8 @@ pub struct CockpitArgs {
 pub enum Command {
     /// Run the sandbox (two API servers and a Klutch Control Plane) until Ctrl-C.
     Sandbox(Box<SandboxArgs>),
+    /// Run the konnector sync loop in the foreground for every APIServiceBinding.
+    Konnector(KonnectorArgs),
     /// Print a shell completion script (it completes kinds and object names too).
     Completions {
         /// The shell to complete for.
@@ -202,6 +204,50 @@ pub struct CredentialsArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t)]
     pub output: CredentialsOutput,
+}
+
+/// Options of `klutch-tui konnector`. In a pod (no kubeconfig, `KUBERNETES_SERVICE_HOST` set)
+/// it uses the pod's ServiceAccount; the installed Deployment sets the environment.
+#[derive(Debug, Args)]
+pub struct KonnectorArgs {
+    /// App Cluster context (default: the kubeconfig's current-context).
+    #[arg(long, value_name = "CTX")]
+    pub app_context: Option<String>,
+    /// Namespace of the APIServiceBindings, their kubeconfig Secrets and the lease.
+    #[arg(
+        long,
+        env = "POD_NAMESPACE",
+        default_value = "klutch-bind",
+        value_name = "NS"
+    )]
+    pub namespace: String,
+    /// How often the heartbeat is due on the Control Plane (written every half interval).
+    #[arg(long, env = "KLUTCH_KONNECTOR_HEARTBEAT_INTERVAL", default_value = "5m",
+        value_name = "DURATION", value_parser = parse_duration)]
+    pub heartbeat_interval: Duration,
+    /// Sync without the lease (only when no other konnector runs on this App Cluster).
+    #[arg(long)]
+    pub no_leader_election: bool,
+    /// This konnector's name in the lease (default: host name and process id).
+    #[arg(long, env = "POD_NAME", value_name = "NAME")]
+    pub identity: Option<String>,
+    /// In a cluster: the ClusterRole over claimed resources the konnector binds to its own
+    /// ServiceAccount in each namespace it binds (set by the installed Deployment).
+    #[arg(
+        long,
+        env = "KLUTCH_KONNECTOR_CLAIMED_ROLE",
+        value_name = "ROLE",
+        hide = true
+    )]
+    pub claimed_role: Option<String>,
+    /// The konnector's ServiceAccount, for --claimed-role.
+    #[arg(
+        long,
+        env = "KLUTCH_KONNECTOR_SERVICE_ACCOUNT",
+        value_name = "NAME",
+        hide = true
+    )]
+    pub service_account: Option<String>,
 }
 
 #[derive(Debug, Args)]

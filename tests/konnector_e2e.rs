@@ -150,20 +150,19 @@ async fn claims_go_up_status_and_credentials_come_back_and_deletion_cleans_both_
     .unwrap();
     assert_eq!(env.apply_app(&sb).await.code, 0);
     let secrets = Api::<Secret>::namespaced(env.app.clone(), "default");
-    let creds = eventually(
-        "the credentials Secret in the App Cluster",
+    let cp_secrets = Api::<Secret>::namespaced(env.cp.clone(), &cp_ns);
+    let creds = format!("{name}-creds");
+    // The copy holds what the provider wrote (compared without printing credentials).
+    eventually(
+        "the credentials Secret copied into the App Cluster",
         WAIT,
-        || async { secrets.get_opt(&format!("{name}-creds")).await.unwrap() },
+        || async {
+            let home = secrets.get_opt(&creds).await.unwrap()?;
+            let up = cp_secrets.get_opt(&creds).await.unwrap()?;
+            (home.data == up.data && home.data.is_some()).then_some(())
+        },
     )
     .await;
-    let up = Api::<Secret>::namespaced(env.cp.clone(), &cp_ns)
-        .get(&format!("{name}-creds"))
-        .await
-        .unwrap();
-    assert_eq!(
-        creds.data, up.data,
-        "the copy holds the provider's credentials"
-    );
     assert!(
         Api::<Secret>::namespaced(env.cp.clone(), &cp_ns)
             .get_opt("not-for-the-provider")
@@ -223,7 +222,7 @@ async fn claims_go_up_status_and_credentials_come_back_and_deletion_cleans_both_
     }
     eventually("the credentials copy gone", WAIT, || async {
         secrets
-            .get_opt(&format!("{name}-creds"))
+            .get_opt(&creds)
             .await
             .unwrap()
             .is_none()

@@ -34,6 +34,8 @@ impl EmbeddedSandbox {
             info_out: dir.join("info.json"),
             provision_delay: args.provision_delay.unwrap_or(defaults.provision_delay),
             fail_rate: args.fail_rate.unwrap_or(defaults.fail_rate),
+            // An installed konnector Deployment runs in-process, as a kubelet would run it.
+            workloads: Some(std::sync::Arc::new(super::konnector::InProcessKonnector)),
             ..defaults
         };
         let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -11,6 +11,7 @@ mod connect;
 pub mod credentials;
 mod embedded;
 pub mod get;
+pub mod konnector;
 pub mod sandbox;
 
 use crate::cli::{Cli, Command};
@@ -65,6 +66,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Some(Command::Completions { shell }) => completions::run(shell),
         Some(Command::Sandbox(args)) => sandbox::run(*args),
+        Some(Command::Konnector(args)) => konnector::run(args, cli.cockpit.kubeconfig),
         Some(Command::Get(args)) => get::run(cli.cockpit, args),
         Some(Command::Apply(args)) => apply::run(cli.cockpit, args),
         Some(Command::Backup(args)) => backup::backup(cli.cockpit, args),

@@ -44,6 +44,8 @@ pub fn config(args: &SandboxArgs) -> anyhow::Result<sandbox::SandboxConfig> {
         fail_rate: args.fail_rate,
         bind_port: args.bind_port.unwrap_or(0),
         bind_issuer,
+        // An installed konnector Deployment runs in-process, as a kubelet would run it.
+        workloads: Some(std::sync::Arc::new(super::konnector::InProcessKonnector)),
         ..Default::default()
     })
 }
@@ -113,7 +115,8 @@ async fn serve(args: SandboxArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn wait_for_signal() {
+/// Until Ctrl-C or SIGTERM.
+pub(crate) async fn wait_for_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

@@ -194,3 +194,95 @@ pub async fn write_app_side(env: &Env, response: &BindingResponse) {
             .unwrap();
     }
 }
+
+/// Point the App-side kubeconfig Secret at another server URL (a proxy in front of the
+/// Control Plane).
+pub async fn point_kubeconfig_at(env: &Env, bound: &Bound, server: &str) {
+    let mut kc: serde_json::Value =
+        serde_saphyr::from_str(std::str::from_utf8(&bound.kubeconfig).unwrap()).unwrap();
+    kc["clusters"][0]["cluster"]["server"] = json!(server);
+    Api::<Secret>::namespaced(env.app.clone(), KONNECTOR_NAMESPACE)
+        .patch(
+            SECRET,
+            &PatchParams::apply("klutch-tui-test").force(),
+            &Patch::Apply(json!({"apiVersion": "v1", "kind": "Secret",
+                "metadata": {"name": SECRET, "namespace": KONNECTOR_NAMESPACE},
+                "stringData": {KUBECONFIG_SECRET_KEY: kc.to_string()}})),
+        )
+        .await
+        .unwrap();
+}
+
+/// A claim of `kind` named `name` in `ns` (an a9s PostgreSQL instance, or a binding, backup
+/// or restore of instance `of`), as JSON to apply.
+pub fn claim_json(kind: &str, ns: &str, name: &str, of: &str) -> serde_json::Value {
+    let spec = match kind {
+        "PostgresqlInstance" => {
+            json!({"service": "a9s-postgresql15", "plan": "postgresql-single-nano",
+            "compositionRef": {"name": "a9s-postgresql"}})
+        }
+        "ServiceBinding" => json!({"instanceRef": of, "serviceInstanceType": "postgresql",
+            "compositionRef": {"name": "a9s-servicebinding"}}),
+        "Backup" => json!({"instanceRef": of, "serviceInstanceType": "postgresql",
+            "compositionRef": {"name": "a9s-backup"}}),
+        _ => json!({"backupRef": of, "serviceInstanceType": "postgresql",
+            "compositionRef": {"name": "a9s-restore"}}),
+    };
+    json!({"apiVersion": "anynines.com/v1", "kind": kind,
+        "metadata": {"name": name, "namespace": ns}, "spec": spec})
+}
+
+/// Create a claim in the App Cluster.
+pub async fn create_claim(env: &Env, kind: &str, ns: &str, name: &str, of: &str) {
+    let obj: kube::api::DynamicObject =
+        serde_json::from_value(claim_json(kind, ns, name, of)).unwrap();
+    Api::<kube::api::DynamicObject>::namespaced_with(
+        env.app.clone(),
+        ns,
+        &super::sync::claim(kind),
+    )
+    .create(&PostParams::default(), &obj)
+    .await
+    .unwrap();
+}
+
+/// Wait until the binding of every resource is Ready (its CRD is served in the App Cluster).
+pub async fn until_ready(env: &Env, resources: &[(&str, &str)]) {
+    let bindings = Api::<APIServiceBinding>::namespaced(env.app.clone(), KONNECTOR_NAMESPACE);
+    for (group, plural) in resources {
+        let name = format!("{plural}.{group}");
+        super::eventually(
+            &format!("binding {name} Ready"),
+            Duration::from_secs(20),
+            || async {
+                let conds = bindings.get(&name).await.ok()?.status?.conditions?;
+                klutch::bind::condition(&conds, klutch::bind::condition_types::READY)?
+                    .is_true()
+                    .then_some(())
+            },
+        )
+        .await;
+    }
+}
+
+/// The options the tests run a konnector with: no lease, a heartbeat every half second.
+pub fn test_options() -> klutch_tui::services::konnector::KonnectorOptions {
+    klutch_tui::services::konnector::KonnectorOptions {
+        heartbeat_interval: Duration::from_secs(1),
+        leader_election: None,
+        ..Default::default()
+    }
+}
+
+/// Bind `resources`, start a konnector with [`test_options`] and wait until every binding is
+/// Ready.
+pub async fn bound_and_running(
+    env: &Env,
+    resources: &[(&str, &str)],
+) -> (Bound, klutch_tui::services::konnector::KonnectorHandle) {
+    let bound = bind(env, resources).await;
+    let konnector =
+        klutch_tui::services::konnector::Konnector::start(env.app.clone(), test_options());
+    until_ready(env, resources).await;
+    (bound, konnector)
+}

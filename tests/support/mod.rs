@@ -4,6 +4,8 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod bind;
+pub mod proxy;
+pub mod sync;
 
 use sandbox::{Sandbox, SandboxConfig};
 use std::path::PathBuf;

@@ -13,6 +13,7 @@ pub mod oidc;
 pub mod provider;
 mod state;
 pub mod tls;
+pub mod workloads;
 
 use apiserver::auth::{StaticToken, UserInfo};
 use apiserver::{ApiServer, ApiServerConfig, ApiServerError};
@@ -61,6 +62,9 @@ pub struct SandboxConfig {
     pub fail_rate: f64,
     /// Seed of the provider's random numbers (failure injection, ids); `None`: from the OS.
     pub provider_seed: Option<u64>,
+    /// Runs the App Cluster's Deployments it recognises in-process (a simulated kubelet for
+    /// those workloads); `None`: Deployments are only stored.
+    pub workloads: Option<Arc<dyn workloads::WorkloadRunner>>,
 }
 
 impl std::fmt::Debug for SandboxConfig {
@@ -78,6 +82,7 @@ impl std::fmt::Debug for SandboxConfig {
             .field("provision_delay", &self.provision_delay)
             .field("fail_rate", &self.fail_rate)
             .field("provider_seed", &self.provider_seed)
+            .field("workloads", &self.workloads.is_some())
             .finish()
     }
 }
@@ -96,6 +101,7 @@ impl Default for SandboxConfig {
             provision_delay: provider::DEFAULT_PROVISION_DELAY,
             fail_rate: 0.0,
             provider_seed: None,
+            workloads: None,
         }
     }
 }
@@ -286,6 +292,9 @@ pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
     ))?;
     app.spawn_controllers();
     control_plane.spawn_controllers();
+    if let Some(runner) = config.workloads.clone() {
+        workloads::spawn(app.clone(), runner);
+    }
     let mut tasks = vec![
         tokio::spawn(apiserver::serve(app.clone(), app_listener, tls.clone())),
         tokio::spawn(apiserver::serve(control_plane.clone(), cp_listener, tls)),

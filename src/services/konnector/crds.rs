@@ -9,13 +9,13 @@
 //! when the API is bound again.
 
 use super::error::{SyncError, kube_err};
-use super::runner::{GRACE, run_controller};
 use super::spec_sync::remove_finalizer;
 use futures::StreamExt;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 use klutch::bind::names::{FIELD_MANAGER, FINALIZER_SYNCER};
 use klutch::bind::{APIServiceBinding, APIServiceExport, crd_spec_from_export};
+use klutch::runtime::{DEFAULT_GRACE as GRACE, run_controller};
 use kube::api::{Api, DynamicObject, ListParams, ObjectMeta, Patch, PatchParams, PostParams};
 use kube::core::{ApiResource, GroupVersionKind};
 use kube::runtime::controller::{Action, Controller};
@@ -179,7 +179,7 @@ pub async fn run_release(app: Client, stop: CancellationToken) {
         Arc::new(app),
     );
     // Releasing is idempotent: after a stop, whatever was not done is done by the next run.
-    run_controller(
+    let _ = run_controller(
         "crd-release",
         results.boxed(),
         stop,

@@ -1,6 +1,8 @@
 //! The one error type of the konnector's reconcilers: what was being tried, on which object,
 //! and the cause; with the CamelCase reason an operator sees in conditions and events.
 
+use super::events::{ObjectKey, Reporter};
+use kube::runtime::controller::Action;
 use std::time::Duration;
 
 /// A failed step of a reconcile; retried with backoff.
@@ -68,4 +70,20 @@ pub fn is_not_found(error: &kube::Error) -> bool {
 /// Whether an error is a 409.
 pub fn is_conflict(error: &kube::Error) -> bool {
     matches!(error, kube::Error::Api(s) if s.code == 409)
+}
+
+/// The error policy of the object controllers: report the error (conflicts only to the log:
+/// they are the normal price of optimistic writes) and retry after [`SyncError::retry_in`].
+pub fn retry(reporter: &Reporter, binding: &str, object: ObjectKey, error: &SyncError) -> Action {
+    if error.reason() == "Conflict" {
+        tracing::debug!(%error, "konnector: conflict, retrying");
+    } else {
+        reporter.error(
+            Some(binding),
+            Some(object),
+            error.reason(),
+            error.to_string(),
+        );
+    }
+    Action::requeue(error.retry_in())
 }

@@ -230,6 +230,15 @@ pub fn manifests(spec: &InstallSpec) -> Vec<Value> {
     ]
 }
 
+/// The manifests as one YAML stream (`kubectl apply -f -`).
+pub fn to_yaml(objects: &[Value]) -> String {
+    objects
+        .iter()
+        .map(|o| serde_saphyr::to_string(o).unwrap_or_else(|_| o.to_string()))
+        .collect::<Vec<_>>()
+        .join("---\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,9 +8,10 @@ use super::error::SyncError;
 use super::events::{ObjectKey, Reporter};
 use super::multi_ns::watch_namespaces;
 use super::namespaces::NamespaceMap;
-use super::runner::{GRACE, SetReady, readiness, run_controller};
+use super::ready::{SetReady, readiness};
 use super::{spec_sync, status_sync};
 use futures::StreamExt;
+use klutch::runtime::{DEFAULT_GRACE as GRACE, run_controller};
 use kube::api::{Api, DynamicObject};
 use kube::core::ApiResource;
 use kube::runtime::controller::{Action, Config, applier};
@@ -110,18 +111,8 @@ impl KindCtx {
 
     /// The error policy of both controllers: report, retry with backoff.
     pub fn retry(&self, obj: &DynamicObject, error: &SyncError) -> Action {
-        if error.reason() == "Conflict" {
-            tracing::debug!(%error, "konnector: conflict, retrying");
-        } else {
-            let key = self.key(&obj.namespace().unwrap_or_default(), &obj.name_any());
-            self.reporter.error(
-                Some(&self.binding),
-                Some(key),
-                error.reason(),
-                error.to_string(),
-            );
-        }
-        Action::requeue(error.retry_in())
+        let key = self.key(&obj.namespace().unwrap_or_default(), &obj.name_any());
+        super::error::retry(&self.reporter, &self.binding, key, error)
     }
 }
 
@@ -196,7 +187,7 @@ impl KindSync {
             let stop = stop.clone();
             let app_ready = app_ready.clone();
             async move {
-                run_controller("spec-sync", spec, stop, app_ready.wait(), GRACE).await;
+                let _ = run_controller("spec-sync", spec, stop, app_ready.wait(), GRACE).await;
             }
         }));
         let status = applier(
@@ -215,7 +206,7 @@ impl KindSync {
                     () = app_ready.wait() => {}
                     () = stop.cancelled() => return,
                 }
-                run_controller("status-sync", status, stop, cp_ready.wait(), GRACE).await;
+                let _ = run_controller("status-sync", status, stop, cp_ready.wait(), GRACE).await;
             }
         }));
         tasks.push(tokio::spawn({

@@ -22,7 +22,7 @@ mod kinds;
 mod leader;
 mod multi_ns;
 mod namespaces;
-mod runner;
+mod ready;
 mod secrets;
 mod spec_sync;
 mod status_sync;
@@ -37,6 +37,7 @@ pub use events::{
 pub use heartbeat::DEFAULT_INTERVAL as DEFAULT_HEARTBEAT_INTERVAL;
 pub use leader::LeaderElection;
 pub use namespaces::Grant;
+pub use spec_sync::contains as spec_in_sync;
 
 use events::Reporter;
 use futures::StreamExt;
@@ -245,7 +246,7 @@ async fn sync(
     }));
     // A binding that goes stops its kind's sync.
     let (prune_tx, mut prune_rx) = mpsc::unbounded_channel::<()>();
-    let (set_ready, ready) = runner::readiness();
+    let (set_ready, ready) = ready::readiness();
     let binding_refs = watcher(
         Api::<APIServiceBinding>::namespaced(app.clone(), ns),
         watcher::Config::default(),
@@ -297,12 +298,12 @@ async fn sync(
         queue,
         Config::default().concurrency(4),
     );
-    runner::run_controller(
+    klutch::runtime::run_controller(
         "apiservicebindings",
         controller,
         stop.clone(),
         ready.wait(),
-        runner::GRACE,
+        klutch::runtime::DEFAULT_GRACE,
     )
     .await;
     ctx.stop_all().await;

@@ -15,10 +15,11 @@ use super::events::{Direction, KonnectorEvent, ObjectKey, Reporter, SyncAction};
 use super::kinds::Both;
 use super::multi_ns::watch_namespaces;
 use super::namespaces::NamespaceMap;
-use super::runner::{GRACE, readiness, run_controller};
+use super::ready::readiness;
 use futures::StreamExt;
 use klutch::bind::names::{ANNOTATION_RESOURCE_OWNER, FIELD_MANAGER};
 use klutch::bind::{Owner, PermissionClaim};
+use klutch::runtime::{DEFAULT_GRACE as GRACE, run_controller};
 use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams, PostParams, Preconditions};
 use kube::core::ApiResource;
 use kube::runtime::controller::{Action, Config, applier};
@@ -148,20 +149,12 @@ impl MirrorCtx {
     }
 
     fn retry(&self, obj: &DynamicObject, error: &SyncError) -> Action {
-        if error.reason() != "Conflict" {
-            let key = ObjectKey {
-                resource: self.key.resource.clone(),
-                namespace: obj.namespace().unwrap_or_default(),
-                name: obj.name_any(),
-            };
-            self.reporter.error(
-                Some(&self.binding),
-                Some(key),
-                error.reason(),
-                error.to_string(),
-            );
-        }
-        Action::requeue(error.retry_in())
+        let key = ObjectKey {
+            resource: self.key.resource.clone(),
+            namespace: obj.namespace().unwrap_or_default(),
+            name: obj.name_any(),
+        };
+        super::error::retry(&self.reporter, &self.binding, key, error)
     }
 }
 
@@ -308,7 +301,7 @@ impl Mirror {
                     a.wait().await;
                     b.wait().await;
                 };
-                run_controller(name, results, stop, started, GRACE).await;
+                let _ = run_controller(name, results, stop, started, GRACE).await;
             }));
         }
         Mirror { stop, tasks }

@@ -53,6 +53,7 @@ pub async fn reconcile(obj: Arc<DynamicObject>, ctx: Arc<KindCtx>) -> Result<Act
         ctx.seen_app.take(&ns, &name);
         return Ok(Action::await_change());
     }
+    tracing::debug!(%cp_ns, %name, "konnector: applying the spec on the Control Plane");
     ctx.cp_api(&cp_ns)
         .patch(
             &name,
@@ -264,8 +265,9 @@ fn owned_keys(obj: &DynamicObject, field: &str, in_metadata: bool) -> Vec<String
         .collect()
 }
 
-/// Whether `have` holds everything `want` has (objects key by key, anything else equal).
-fn contains(have: &Value, want: &Value) -> bool {
+/// Whether a Control Plane spec carries everything the App spec asks for (objects key by key,
+/// anything else equal): what "in sync" means for a spec, where others may add fields.
+pub fn contains(have: &Value, want: &Value) -> bool {
     match (have, want) {
         (Value::Object(h), Value::Object(w)) => w
             .iter()

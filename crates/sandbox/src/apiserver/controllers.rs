@@ -70,6 +70,13 @@ fn handle(server: &ApiServer, ev: &Event) {
                 recheck_owner(server, o);
             }
         }
+        // The last object of a terminating CRD may have gone: the CRD may finish now.
+        let crd_name = format!("{}.{}", ev.gr.resource, ev.gr.group);
+        if let Some(crd) = server.store.get(&crd_gr(), &ObjKey::new("", &crd_name))
+            && meta::is_deleting(&crd.value)
+        {
+            examine(server, &crd_gr(), &crd.value.clone());
+        }
         return;
     }
     examine(server, &ev.gr, v);
