@@ -88,6 +88,22 @@ fn a_plan_the_rules_refuse_gets_the_valid_plans_for_its_service() {
     let text13 = text.replace("a9s-postgresql15", "a9s-postgresql13");
     let hint13 = problems(&text13)[0].hint.clone().unwrap();
     assert!(hint13.contains("postgresql-single-nano-bionic"), "{hint13}");
+    // A bionic plan with 15: the rule that refuses it names the service that would take it.
+    let bionic = PG.replace("postgresql-single-small", "postgresql-single-small-bionic");
+    let p = problems(&bionic);
+    assert_eq!(
+        p[0].pos,
+        Pos {
+            line: 7,
+            column: 12
+        }
+    );
+    assert_eq!(
+        p[0].hint.as_deref(),
+        Some(
+            "valid services for postgresql-single-small-bionic (compositionRef.name a9s-postgresql): a9s-postgresql13"
+        )
+    );
 }
 
 #[test]
@@ -104,7 +120,7 @@ fn a_service_the_rules_refuse_and_a_missing_composition() {
     assert_eq!(
         p[0].hint.as_deref(),
         Some(
-            "valid services for compositionRef.name a9s-postgresql: a9s-postgresql13, a9s-postgresql15, a9s-postgresql17"
+            "valid services for postgresql-single-small (compositionRef.name a9s-postgresql): a9s-postgresql13, a9s-postgresql15, a9s-postgresql17"
         )
     );
     let text: String = PG.lines().take(8).map(|l| format!("{l}\n")).collect();
@@ -125,6 +141,20 @@ fn a_service_the_rules_refuse_and_a_missing_composition() {
     assert!(
         hint.ends_with("one of: a9s-postgresql, a8s-postgresql"),
         "{hint}"
+    );
+}
+
+#[test]
+fn a_rule_that_only_reads_a_field_gets_its_enum_as_candidates() {
+    let text = "apiVersion: anynines.com/v1\nkind: KeyvalueInstance\nmetadata:\n  name: cache\nspec:\n  service: a9s-keyvalue8\n  plan: keyvalue-single-small-ssl\n  parameters:\n    hostnameResolution: enabled\n";
+    let p = problems(text);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!(p[0].pos, Pos { line: 7, column: 9 });
+    assert_eq!(
+        p[0].hint.as_deref(),
+        Some(
+            "valid plans: keyvalue-replica-small-ssl, keyvalue-replica-medium-ssl, keyvalue-replica-big-ssl"
+        )
     );
 }
 
