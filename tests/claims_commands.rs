@@ -507,3 +507,134 @@ async fn credentials_print_the_generated_values() {
     );
     env.sb.shutdown().await;
 }
+
+/// A kubeconfig whose current context is in `namespace` (what a binding's Secret holds).
+fn kubeconfig_in(namespace: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: Config\ncurrent-context: provider\nclusters:\n- name: cp\n  cluster:\n    server: https://127.0.0.1:1\ncontexts:\n- name: provider\n  context:\n    cluster: cp\n    user: binder\n    namespace: {namespace}\nusers:\n- name: binder\n  user:\n    token: t\n"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pairing_follows_the_namespace_mapping_and_measures_the_lag() {
+    use klutch::claims::ClaimKind;
+    use klutch::claims::DataService::Postgresql;
+    use klutch::claims::pairing::Sync;
+    use klutch_tui::services::claims::Claims;
+    let env = Env::start(Duration::from_secs(3), 0.0).await;
+    let app = env.client(sandbox::APP_CONTEXT).await;
+    let cp = env.client(CP).await;
+    install_claim_crds(&app, true).await;
+    namespace(&app, "team-a").await;
+    let bind_ns = klutch::bind::names::KONNECTOR_NAMESPACE;
+    namespace(&app, bind_ns).await;
+    // The App side of a binding, as `klutch-tui bind` leaves it.
+    let secret: Secret = serde_json::from_value(
+        json!({"metadata": {"name": "kubeconfig-abc", "namespace": bind_ns},
+        "stringData": {"kubeconfig": kubeconfig_in("cluster-abc")}}),
+    )
+    .unwrap();
+    Api::<Secret>::namespaced(app.clone(), bind_ns)
+        .create(&Default::default(), &secret)
+        .await
+        .unwrap();
+    create(&app, json!({"apiVersion": "klutch.anynines.com/v1alpha1", "kind": "APIServiceBinding",
+        "metadata": {"name": "postgresqlinstances.anynines.com", "namespace": bind_ns},
+        "spec": {"kubeconfigSecretRef": {"namespace": bind_ns, "name": "kubeconfig-abc", "key": "kubeconfig"}}}))
+    .await;
+    let ssa = |manager: &str| PatchParams::apply(manager).force();
+    let claim = pg("team-a", "orders", "postgresql-single-small");
+    api(&app, "PostgresqlInstance", Some("team-a"))
+        .patch("orders", &ssa("kubectl"), &Patch::Apply(&claim))
+        .await
+        .unwrap();
+    // The Control Plane side: the cluster namespace and the mapping of team-a.
+    namespace(&cp, "cluster-abc").await;
+    create(
+        &cp,
+        json!({"apiVersion": "klutch.anynines.com/v1alpha1", "kind": "APIServiceNamespace",
+        "metadata": {"name": "team-a", "namespace": "cluster-abc"}, "spec": {}}),
+    )
+    .await;
+    let mapped = wait_for(
+        &cp,
+        "APIServiceNamespace",
+        "cluster-abc",
+        "team-a",
+        "mapped",
+        |m| m.data["status"]["namespace"].is_string(),
+    )
+    .await;
+    assert_eq!(mapped.data["status"]["namespace"], "cluster-abc-team-a");
+    let claims = Claims::new(app.clone(), Some(cp.clone()));
+    let kind = ClaimKind::Instance(Postgresql);
+    let pair = claims.pair(kind, "team-a", "orders").await.unwrap();
+    assert_eq!(pair.cluster_namespace, "cluster-abc");
+    assert_eq!(pair.cp_namespace.as_deref(), Some("cluster-abc-team-a"));
+    assert_eq!((pair.cp.is_none(), pair.sync), (true, Sync::Missing));
+
+    // The konnector's copy: same name, the App's spec, annotated bound.
+    let names = klutch::bind::names::ANNOTATION_BOUND;
+    let mut copy = pg("cluster-abc-team-a", "orders", "postgresql-single-small");
+    copy["metadata"]["annotations"] = json!({names: "true"});
+    let copies = api(&cp, "PostgresqlInstance", Some("cluster-abc-team-a"));
+    let konnector = klutch::bind::names::FIELD_MANAGER;
+    copies
+        .patch("orders", &ssa(konnector), &Patch::Apply(&copy))
+        .await
+        .unwrap();
+    let pair = claims.pair(kind, "team-a", "orders").await.unwrap();
+    let Sync::InSync { lag: Some(lag) } = pair.sync else {
+        panic!("{:?}", pair.sync)
+    };
+    assert!(
+        lag >= jiff::SignedDuration::ZERO && lag < jiff::SignedDuration::from_secs(5),
+        "{lag:?}"
+    );
+    assert_eq!(
+        pair.cp.unwrap()["metadata"]["namespace"],
+        "cluster-abc-team-a"
+    );
+
+    // A change on the App side is pending until the copy has it.
+    let bigger = pg("team-a", "orders", "postgresql-single-big");
+    api(&app, "PostgresqlInstance", Some("team-a"))
+        .patch("orders", &ssa("kubectl"), &Patch::Apply(&bigger))
+        .await
+        .unwrap();
+    let pair = claims.pair(kind, "team-a", "orders").await.unwrap();
+    assert!(
+        matches!(pair.sync, Sync::Pending { since: Some(_) }),
+        "{:?}",
+        pair.sync
+    );
+    let mut copy = pg("cluster-abc-team-a", "orders", "postgresql-single-big");
+    copy["metadata"]["annotations"] = json!({names: "true"});
+    copies
+        .patch("orders", &ssa(konnector), &Patch::Apply(&copy))
+        .await
+        .unwrap();
+    let pair = claims.pair(kind, "team-a", "orders").await.unwrap();
+    assert!(
+        matches!(pair.sync, Sync::InSync { lag: Some(_) }),
+        "{:?}",
+        pair.sync
+    );
+
+    // Without a binding on the App side, the one APIServiceNamespace of that name decides.
+    namespace(&cp, "team-a").await;
+    create(&cp, pg("team-a", "orders", "postgresql-single-big")).await;
+    let on_cp = Claims::new(cp.clone(), Some(cp.clone()));
+    let pair = on_cp.pair(kind, "team-a", "orders").await.unwrap();
+    assert_eq!(pair.cluster_namespace, "cluster-abc");
+    assert!(matches!(pair.sync, Sync::InSync { .. }), "{:?}", pair.sync);
+    let err = Claims::new(app.clone(), None)
+        .pair(kind, "team-a", "orders")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "pairing needs the Control Plane: name its context with --cp-context"
+    );
+    env.sb.shutdown().await;
+}

@@ -11,6 +11,7 @@ pub mod apply;
 pub mod backup;
 pub mod credentials;
 pub mod diff;
+pub mod pairing;
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use klutch::claims::ClaimKind;
