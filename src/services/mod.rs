@@ -7,6 +7,7 @@
 //! the headless commands call directly; the cockpit reaches it only through an effect.
 
 pub mod claims;
+pub mod konnector;
 
 use crate::cluster::{ClusterId, ClusterSet, Level, Store};
 use std::sync::Arc;
