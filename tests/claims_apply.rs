@@ -5,13 +5,16 @@
 //! conflict that names it and is taken over with --force-conflicts.
 #![allow(clippy::unwrap_used)]
 
-mod claims_support;
+mod support;
 
-use claims_support::{Env, api, create, install_claim_crds, namespace, pg};
 use kube::api::{ListParams, Patch, PatchParams};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use support::Env;
+use support::claims::{
+    api, create, file, install_claim_crds, namespace, pg, run, run_with_input, start,
+};
 
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/bad-claims")
@@ -48,7 +51,7 @@ async fn versions(client: &kube::Client) -> BTreeMap<String, String> {
 /// The App server with the claim CRDs, namespace `team-a` and the instance `existing-db`
 /// (plan `postgresql-single-big`) that the transition-rule cases update.
 async fn app_with_claims(env: &Env) -> kube::Client {
-    let app = env.client(sandbox::APP_CONTEXT).await;
+    let app = env.app.clone();
     install_claim_crds(&app, false).await;
     namespace(&app, "team-a").await;
     create(&app, pg("team-a", "existing-db", "postgresql-single-big")).await;
@@ -76,7 +79,7 @@ fn two_hundred_levels() -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_claims_are_refused_where_they_are_wrong_and_nothing_changes() {
-    let env = Env::start(Duration::from_secs(3), 0.0).await;
+    let env = start(Duration::from_secs(3), 0.0).await;
     let app = app_with_claims(&env).await;
     let mut cases: Vec<(PathBuf, String, String)> =
         std::fs::read_to_string(corpus().join("expected.txt"))
@@ -105,12 +108,12 @@ async fn bad_claims_are_refused_where_they_are_wrong_and_nothing_changes() {
         );
     }
     cases.push((
-        env.file("ten-megabytes.yaml", ten_megabytes()),
+        file(&env, "ten-megabytes.yaml", ten_megabytes()),
         "6:3".into(),
         "metadata.annotations: Too long: must have at most 262144 bytes".into(),
     ));
     cases.push((
-        env.file("two-hundred-levels.yaml", two_hundred_levels()),
+        file(&env, "two-hundred-levels.yaml", two_hundred_levels()),
         "37:65".into(),
         "nested more than 32 levels deep".into(),
     ));
@@ -118,7 +121,7 @@ async fn bad_claims_are_refused_where_they_are_wrong_and_nothing_changes() {
     let before = versions(&app).await;
     for (file, at, says) in &cases {
         let shown = file.display().to_string();
-        let run = env.run(&["apply", "-f", &shown]).await;
+        let run = run(&env, &["apply", "-f", &shown]).await;
         assert_eq!(run.code, 1, "{shown}: {run:?}");
         let first = run.stderr.lines().next().unwrap_or_default();
         assert!(
@@ -141,7 +144,7 @@ async fn bad_claims_are_refused_where_they_are_wrong_and_nothing_changes() {
     }
     // The same from standard input.
     let text = std::fs::read(corpus().join("multi-document-one-bad.yaml")).unwrap();
-    let run = env.run_with_input(&["apply", "-f", "-"], Some(&text)).await;
+    let run = run_with_input(&env, &["apply", "-f", "-"], Some(&text)).await;
     assert!(run.stderr.starts_with("<stdin>:19:9: spec: "), "{run:?}");
     assert_eq!(
         versions(&app).await,
@@ -166,19 +169,19 @@ spec:
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn apply_shows_the_diff_dry_runs_and_explains_conflicts() {
-    let env = Env::start(Duration::from_secs(3), 0.0).await;
+    let env = start(Duration::from_secs(3), 0.0).await;
     let app = app_with_claims(&env).await;
     let pgs = api(&app, "PostgresqlInstance", Some("team-a"));
-    let v1 = env.file("v1.yaml", V1).display().to_string();
-    let v2 = env
-        .file(
-            "v2.yaml",
-            V1.replace("postgresql-single-small", "postgresql-single-big"),
-        )
-        .display()
-        .to_string();
+    let v1 = file(&env, "v1.yaml", V1).display().to_string();
+    let v2 = file(
+        &env,
+        "v2.yaml",
+        V1.replace("postgresql-single-small", "postgresql-single-big"),
+    )
+    .display()
+    .to_string();
 
-    let dry = env.run(&["apply", "-f", &v1, "--dry-run"]).await;
+    let dry = run(&env, &["apply", "-f", &v1, "--dry-run"]).await;
     assert_eq!(dry.code, 0, "{dry:?}");
     assert!(
         dry.stdout.starts_with(
@@ -201,7 +204,7 @@ async fn apply_shows_the_diff_dry_runs_and_explains_conflicts() {
         "a dry run created the claim"
     );
 
-    let created = env.run(&["apply", "-f", &v1]).await;
+    let created = run(&env, &["apply", "-f", &v1]).await;
     assert_eq!(
         (created.code, created.stderr.as_str()),
         (0, "postgresqlinstance.anynines.com/orders created\n")
@@ -218,14 +221,14 @@ async fn apply_shows_the_diff_dry_runs_and_explains_conflicts() {
         managers.contains(&(Some("klutch-tui".into()), Some("Apply".into()))),
         "{managers:?}"
     );
-    let again = env.run(&["apply", "-f", &v1]).await;
+    let again = run(&env, &["apply", "-f", &v1]).await;
     assert_eq!(
         (again.stdout.as_str(), again.stderr.as_str()),
         ("", "postgresqlinstance.anynines.com/orders unchanged\n")
     );
 
     let rv = pgs.get("orders").await.unwrap().metadata.resource_version;
-    let dry = env.run(&["apply", "-f", &v2, "--dry-run"]).await;
+    let dry = run(&env, &["apply", "-f", &v2, "--dry-run"]).await;
     assert!(
         dry.stdout
             .starts_with("--- live/team-a/postgresqlinstance.anynines.com/orders\n"),
@@ -247,7 +250,7 @@ async fn apply_shows_the_diff_dry_runs_and_explains_conflicts() {
         pgs.get("orders").await.unwrap().metadata.resource_version,
         rv
     );
-    let configured = env.run(&["apply", "-f", &v2]).await;
+    let configured = run(&env, &["apply", "-f", &v2]).await;
     assert_eq!(
         configured.stderr,
         "postgresqlinstance.anynines.com/orders configured\n"
@@ -271,8 +274,8 @@ async fn apply_shows_the_diff_dry_runs_and_explains_conflicts() {
     let rv = pgs.get("orders").await.unwrap().metadata.resource_version;
     let v3 = V1.replace("postgresql-single-small", "postgresql-single-big")
         + "  acceptsIncomplete: true\n";
-    let v3 = env.file("v3.yaml", v3).display().to_string();
-    let conflict = env.run(&["apply", "-f", &v3]).await;
+    let v3 = file(&env, "v3.yaml", v3).display().to_string();
+    let conflict = run(&env, &["apply", "-f", &v3]).await;
     assert_eq!(conflict.code, 1, "{conflict:?}");
     let owned =
         format!("{v3}:11:22: spec.acceptsIncomplete: owned by field manager \"ops-team\"\n");
@@ -288,7 +291,7 @@ async fn apply_shows_the_diff_dry_runs_and_explains_conflicts() {
         pgs.get("orders").await.unwrap().metadata.resource_version,
         rv
     );
-    let forced = env.run(&["apply", "-f", &v3, "--force-conflicts"]).await;
+    let forced = run(&env, &["apply", "-f", &v3, "--force-conflicts"]).await;
     assert_eq!(forced.code, 0, "{forced:?}");
     assert_eq!(
         pgs.get("orders").await.unwrap().data["spec"]["acceptsIncomplete"],
@@ -296,13 +299,12 @@ async fn apply_shows_the_diff_dry_runs_and_explains_conflicts() {
     );
 
     // What only the server knows is placed in the file too.
-    let nowhere = env.file(
+    let nowhere = file(
+        &env,
         "nowhere.yaml",
         V1.replace("namespace: team-a", "namespace: nowhere"),
     );
-    let refused = env
-        .run(&["apply", "-f", &nowhere.display().to_string()])
-        .await;
+    let refused = run(&env, &["apply", "-f", &nowhere.display().to_string()]).await;
     assert_eq!(refused.code, 1);
     assert!(
         refused

@@ -4,20 +4,23 @@
 //! failure, and `credentials` printing the values the sandbox's provider generated.
 #![allow(clippy::unwrap_used)]
 
-mod claims_support;
+mod support;
 
-use claims_support::{CP, Env, api, create, install_claim_crds, namespace, pg, ready, wait_for};
 use k8s_openapi::api::core::v1::Secret;
 use kube::api::{Api, Patch, PatchParams};
 use serde_json::{Value, json};
 use std::time::Duration;
+use support::Env;
+use support::claims::{
+    CP, api, command, create, install_claim_crds, namespace, pg, ready, run, start, wait_for,
+};
 
 /// Objects of every KIND: claims and an APIServiceBinding on the App server, an export
 /// request (and the exports the backend makes of it) and a ClusterBinding on the Control
 /// Plane, whose templates the sandbox installs.
 async fn objects_of_every_kind(env: &Env) {
-    let app = env.client(sandbox::APP_CONTEXT).await;
-    let cp = env.client(CP).await;
+    let app = env.app.clone();
+    let cp = env.cp.clone();
     install_claim_crds(&app, true).await;
     namespace(&app, "team-a").await;
     namespace(&app, klutch::bind::names::KONNECTOR_NAMESPACE).await;
@@ -64,7 +67,7 @@ async fn objects_of_every_kind(env: &Env) {
     )
     .await;
     let exports = api(&cp, "APIServiceExportRequest", Some("cluster-test"));
-    tokio::time::timeout(claims_support::WAIT, async {
+    tokio::time::timeout(support::claims::WAIT, async {
         loop {
             let r = exports.get("pg-request").await.unwrap();
             if r.data["status"]["phase"] == "Succeeded" {
@@ -125,9 +128,9 @@ fn names_in_list(list: &Value, kinds: &[&str]) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn get_every_kind_in_every_format() {
-    let env = Env::start(Duration::from_secs(3), 0.0).await;
+    let env = start(Duration::from_secs(3), 0.0).await;
     // Nothing bound yet: say so.
-    let unbound = env.run(&["get", "bindings"]).await;
+    let unbound = run(&env, &["get", "bindings"]).await;
     assert_eq!(unbound.code, 1);
     assert!(
         unbound
@@ -138,7 +141,7 @@ async fn get_every_kind_in_every_format() {
     objects_of_every_kind(&env).await;
     for (kind, name, kinds) in KINDS {
         let base = ["get", kind, "-A", "--cp-context", CP];
-        let table = env.run(&[&base[..], &["-o", "table"]].concat()).await;
+        let table = run(&env, &[&base[..], &["-o", "table"]].concat()).await;
         assert_eq!(table.code, 0, "{kind}: {table:?}");
         let header = table.stdout.lines().next().unwrap();
         assert!(
@@ -156,25 +159,25 @@ async fn get_every_kind_in_every_format() {
             "{kind}: {}",
             table.stdout
         );
-        let wide = env.run(&[&base[..], &["-o", "wide"]].concat()).await;
+        let wide = run(&env, &[&base[..], &["-o", "wide"]].concat()).await;
         assert!(
             wide.stdout.lines().next().unwrap().contains("DETAIL"),
             "{kind}: {wide:?}"
         );
-        let json = env.run(&[&base[..], &["-o", "json"]].concat()).await;
+        let json = run(&env, &[&base[..], &["-o", "json"]].concat()).await;
         assert_eq!(json.code, 0, "{kind}: {json:?}");
         let list: Value = serde_json::from_str(&json.stdout).unwrap();
         assert!(
             names_in_list(&list, kinds).iter().any(|n| n == name),
             "{kind}: {list}"
         );
-        let yaml = env.run(&[&base[..], &["-o", "yaml"]].concat()).await;
+        let yaml = run(&env, &[&base[..], &["-o", "yaml"]].concat()).await;
         let list: Value = serde_saphyr::from_str(&yaml.stdout).unwrap();
         assert!(
             names_in_list(&list, kinds).iter().any(|n| n == name),
             "{kind}"
         );
-        let names = env.run(&[&base[..], &["-o", "name"]].concat()).await;
+        let names = run(&env, &[&base[..], &["-o", "name"]].concat()).await;
         assert!(
             names.stdout.lines().all(|l| kinds
                 .iter()
@@ -192,18 +195,20 @@ async fn get_every_kind_in_every_format() {
         );
     }
     // The claims of one namespace (the default when -n is given), one by name, a label.
-    let one = env
-        .run(&["get", "instances", "orders", "-n", "team-a", "-o", "json"])
-        .await;
+    let one = run(
+        &env,
+        &["get", "instances", "orders", "-n", "team-a", "-o", "json"],
+    )
+    .await;
     let obj: Value = serde_json::from_str(&one.stdout).unwrap();
     assert_eq!(
         (obj["kind"].as_str(), obj["spec"]["plan"].as_str()),
         (Some("PostgresqlInstance"), Some("postgresql-single-small"))
     );
-    let table = env.run(&["get", "claims", "-n", "team-a"]).await;
+    let table = run(&env, &["get", "claims", "-n", "team-a"]).await;
     assert!(table.stdout.starts_with("NAME "), "{table:?}");
     assert_eq!(table.stdout.lines().count(), 5, "{}", table.stdout);
-    let missing = env.run(&["get", "backups", "weekly", "-n", "team-a"]).await;
+    let missing = run(&env, &["get", "backups", "weekly", "-n", "team-a"]).await;
     assert_eq!(missing.code, 1);
     assert!(
         missing
@@ -211,17 +216,19 @@ async fn get_every_kind_in_every_format() {
             .contains("no backups named \"weekly\" in namespace team-a"),
         "{missing:?}"
     );
-    let none = env.run(&["get", "claims", "-l", "app=nothing", "-A"]).await;
+    let none = run(&env, &["get", "claims", "-l", "app=nothing", "-A"]).await;
     assert_eq!((none.code, none.stdout.as_str()), (0, ""));
-    let empty = env
-        .run(&["get", "claims", "-A", "-l", "app=nothing", "-o", "json"])
-        .await;
+    let empty = run(
+        &env,
+        &["get", "claims", "-A", "-l", "app=nothing", "-o", "json"],
+    )
+    .await;
     assert_eq!(
         serde_json::from_str::<Value>(&empty.stdout).unwrap()["items"],
         json!([])
     );
     // An unknown KIND is a usage error.
-    let unknown = env.run(&["get", "databases"]).await;
+    let unknown = run(&env, &["get", "databases"]).await;
     assert_eq!(unknown.code, 2);
     assert!(unknown.stderr.contains("[possible values: templates, requests, exports, bindings, clusterbindings, instances, servicebindings, backups, restores, claims]"), "{unknown:?}");
     env.sb.shutdown().await;
@@ -229,15 +236,15 @@ async fn get_every_kind_in_every_format() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn names_complete_from_the_cluster_and_kubectl_runs_the_plugin() {
-    let env = Env::start(Duration::from_secs(3), 0.0).await;
-    let app = env.client(sandbox::APP_CONTEXT).await;
+    let env = start(Duration::from_secs(3), 0.0).await;
+    let app = env.app.clone();
     install_claim_crds(&app, false).await;
     namespace(&app, "team-a").await;
     for name in ["orders", "orders-eu", "billing"] {
         create(&app, pg("team-a", name, "postgresql-single-small")).await;
     }
     let complete = |words: &'static [&'static str]| {
-        let mut c = env.command(std::path::Path::new(env!("CARGO_BIN_EXE_klutch-tui")));
+        let mut c = command(&env, std::path::Path::new(env!("CARGO_BIN_EXE_klutch-tui")));
         c.env("COMPLETE", "bash")
             .env("_CLAP_IFS", "\n")
             .env("_CLAP_COMPLETE_INDEX", (words.len() - 1).to_string())
@@ -283,7 +290,7 @@ async fn names_complete_from_the_cluster_and_kubectl_runs_the_plugin() {
         bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let mut kubectl = env.command(std::path::Path::new("kubectl"));
+    let mut kubectl = command(&env, std::path::Path::new("kubectl"));
     let out = kubectl
         .env("PATH", &path)
         .args(["klutch", "get", "instances", "-A"])
@@ -297,7 +304,7 @@ async fn names_complete_from_the_cluster_and_kubectl_runs_the_plugin() {
         "{stdout}"
     );
     assert_eq!(stdout.lines().count(), 4, "{stdout}");
-    let mut kubectl = env.command(std::path::Path::new("kubectl"));
+    let mut kubectl = command(&env, std::path::Path::new("kubectl"));
     let help = kubectl
         .env("PATH", &path)
         .args(["klutch", "--help"])
@@ -313,8 +320,8 @@ async fn names_complete_from_the_cluster_and_kubectl_runs_the_plugin() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn backup_and_restore_wait_through_success_and_failure() {
-    let env = Env::start(Duration::from_millis(600), 0.0).await;
-    let cp = env.client(CP).await;
+    let env = start(Duration::from_millis(600), 0.0).await;
+    let cp = env.cp.clone();
     namespace(&cp, "team-a").await;
     create(&cp, pg("team-a", "orders", "postgresql-single-small")).await;
     wait_for(
@@ -327,9 +334,7 @@ async fn backup_and_restore_wait_through_success_and_failure() {
     )
     .await;
     let ctx = ["--app-context", CP, "-n", "team-a"];
-    let ok = env
-        .run(&[&["backup", "orders", "--wait"], &ctx[..]].concat())
-        .await;
+    let ok = run(&env, &[&["backup", "orders", "--wait"], &ctx[..]].concat()).await;
     assert_eq!(ok.code, 0, "{ok:?}");
     let backup = ok.stdout.trim().to_string();
     assert!(
@@ -358,9 +363,7 @@ async fn backup_and_restore_wait_through_success_and_failure() {
         (&json!("orders"), &json!("postgresql"))
     );
     assert_eq!(spec["compositionRef"], json!({"name": "a9s-backup"}));
-    let ok = env
-        .run(&[&["restore", &backup, "--wait"], &ctx[..]].concat())
-        .await;
+    let ok = run(&env, &[&["restore", &backup, "--wait"], &ctx[..]].concat()).await;
     assert_eq!(ok.code, 0, "{ok:?}");
     let restore = ok.stdout.trim().to_string();
     assert!(
@@ -376,7 +379,7 @@ async fn backup_and_restore_wait_through_success_and_failure() {
     assert_eq!(r.data["spec"]["compositionRef"]["name"], "a9s-restore");
 
     // A failure injected into the new backup: its step fails with the provider's message.
-    let mut c = env.command(std::path::Path::new(env!("CARGO_BIN_EXE_klutch-tui")));
+    let mut c = command(&env, std::path::Path::new(env!("CARGO_BIN_EXE_klutch-tui")));
     c.args([&["backup", "orders", "--wait"], &ctx[..]].concat())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
@@ -392,7 +395,7 @@ async fn backup_and_restore_wait_through_success_and_failure() {
         .patch(&failing, &PatchParams::default(), &Patch::Merge(&patch))
         .await
         .unwrap();
-    let out = tokio::time::timeout(claims_support::WAIT, child.wait_with_output())
+    let out = tokio::time::timeout(support::claims::WAIT, child.wait_with_output())
         .await
         .unwrap()
         .unwrap();
@@ -403,30 +406,28 @@ async fn backup_and_restore_wait_through_success_and_failure() {
         "{stderr}"
     );
     // A restore of the failed backup fails too; a short --timeout gives up with exit 1.
-    let failed = env
-        .run(&[&["restore", &failing, "--wait"], &ctx[..]].concat())
-        .await;
+    let failed = run(&env, &[&["restore", &failing, "--wait"], &ctx[..]].concat()).await;
     assert_eq!(failed.code, 1, "{failed:?}");
     assert!(
         failed.stderr.contains("failed: Restore has failed"),
         "{failed:?}"
     );
-    let slow = env
-        .run(
-            &[
-                &["backup", "orders", "--wait", "--timeout", "100ms"],
-                &ctx[..],
-            ]
-            .concat(),
-        )
-        .await;
+    let slow = run(
+        &env,
+        &[
+            &["backup", "orders", "--wait", "--timeout", "100ms"],
+            &ctx[..],
+        ]
+        .concat(),
+    )
+    .await;
     assert_eq!(slow.code, 1, "{slow:?}");
     assert!(
         slow.stderr
             .contains("did not finish within 100ms; it goes on"),
         "{slow:?}"
     );
-    let wrong = env.run(&[&["backup", "nope"], &ctx[..]].concat()).await;
+    let wrong = run(&env, &[&["backup", "nope"], &ctx[..]].concat()).await;
     assert_eq!(wrong.code, 1);
     assert!(
         wrong
@@ -439,8 +440,8 @@ async fn backup_and_restore_wait_through_success_and_failure() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn credentials_print_the_generated_values() {
-    let env = Env::start(Duration::from_millis(300), 0.0).await;
-    let cp = env.client(CP).await;
+    let env = start(Duration::from_millis(300), 0.0).await;
+    let cp = env.cp.clone();
     namespace(&cp, "team-a").await;
     create(&cp, pg("team-a", "orders", "postgresql-single-small")).await;
     create(
@@ -476,16 +477,16 @@ async fn credentials_print_the_generated_values() {
         "{:?}",
         data.keys()
     );
-    let json_out = env
-        .run(&[&["credentials", "orders-app", "-o", "json"], &ctx[..]].concat())
-        .await;
+    let json_out = run(
+        &env,
+        &[&["credentials", "orders-app", "-o", "json"], &ctx[..]].concat(),
+    )
+    .await;
     assert_eq!(json_out.code, 0, "{json_out:?}");
     let printed: std::collections::BTreeMap<String, String> =
         serde_json::from_str(&json_out.stdout).unwrap();
     assert_eq!(printed, data);
-    let env_out = env
-        .run(&[&["credentials", "orders-app"], &ctx[..]].concat())
-        .await;
+    let env_out = run(&env, &[&["credentials", "orders-app"], &ctx[..]].concat()).await;
     let password = format!("PASSWORD='{}'", data["password"]);
     assert!(
         env_out.stdout.lines().any(|l| l == password),
@@ -497,9 +498,7 @@ async fn credentials_print_the_generated_values() {
     let log = std::fs::read_to_string(env.dir.path().join("home/state/klutch-tui/klutch-tui.log"))
         .unwrap_or_default();
     assert!(!log.contains(&data["password"]));
-    let missing = env
-        .run(&[&["credentials", "nope"], &ctx[..]].concat())
-        .await;
+    let missing = run(&env, &[&["credentials", "nope"], &ctx[..]].concat()).await;
     assert_eq!(missing.code, 1);
     assert!(
         missing.stderr.contains("no ServiceBinding named \"nope\""),
@@ -521,9 +520,9 @@ async fn pairing_follows_the_namespace_mapping_and_measures_the_lag() {
     use klutch::claims::DataService::Postgresql;
     use klutch::claims::pairing::Sync;
     use klutch_tui::services::claims::Claims;
-    let env = Env::start(Duration::from_secs(3), 0.0).await;
-    let app = env.client(sandbox::APP_CONTEXT).await;
-    let cp = env.client(CP).await;
+    let env = start(Duration::from_secs(3), 0.0).await;
+    let app = env.app.clone();
+    let cp = env.cp.clone();
     install_claim_crds(&app, true).await;
     namespace(&app, "team-a").await;
     let bind_ns = klutch::bind::names::KONNECTOR_NAMESPACE;
@@ -637,4 +636,128 @@ async fn pairing_follows_the_namespace_mapping_and_measures_the_lag() {
         "pairing needs the Control Plane: name its context with --cp-context"
     );
     env.sb.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_app_claim_goes_through_the_real_konnector() {
+    use klutch::claims::ClaimKind;
+    use klutch::claims::DataService::Postgresql;
+    use klutch::claims::pairing::Sync;
+    use klutch_tui::services::claims::Claims;
+    use klutch_tui::services::konnector::{Konnector, KonnectorOptions};
+    use support::bind::{BACKUPS, PG, RESTORES, SB, bind};
+    let env = Env::start().await;
+    let bound = bind(&env, &[PG, SB, BACKUPS, RESTORES]).await;
+    let konnector = Konnector::start(
+        env.app.clone(),
+        KonnectorOptions {
+            heartbeat_interval: Duration::from_secs(2),
+            leader_election: None,
+            ..KonnectorOptions::default()
+        },
+    );
+    // The konnector brings the claim CRDs; apply validates against them.
+    let crds = api(&env.app, "CustomResourceDefinition", None);
+    support::eventually(
+        "the claim CRDs in the App Cluster",
+        support::claims::WAIT,
+        || async {
+            let names: Vec<String> = crds
+                .list(&Default::default())
+                .await
+                .ok()?
+                .items
+                .into_iter()
+                .filter_map(|c| c.metadata.name)
+                .collect();
+            [
+                "postgresqlinstances",
+                "servicebindings",
+                "backups",
+                "restores",
+            ]
+            .iter()
+            .all(|p| names.contains(&format!("{p}.anynines.com")))
+            .then_some(())
+        },
+    )
+    .await;
+    let claims = "apiVersion: anynines.com/v1\nkind: PostgresqlInstance\nmetadata:\n  name: orders\n  namespace: default\nspec:\n  service: a9s-postgresql15\n  plan: postgresql-single-small\n  compositionRef:\n    name: a9s-postgresql\n---\napiVersion: anynines.com/v1\nkind: ServiceBinding\nmetadata:\n  name: orders-app\n  namespace: default\nspec:\n  instanceRef: orders\n  serviceInstanceType: postgresql\n  compositionRef:\n    name: a9s-servicebinding\n";
+    let path = support::claims::file(&env, "claims.yaml", claims)
+        .display()
+        .to_string();
+    let applied = run(&env, &["apply", "-f", &path]).await;
+    assert_eq!(applied.code, 0, "{applied:?}");
+    // Status comes back to the App Cluster: Ready there.
+    wait_for(
+        &env.app,
+        "PostgresqlInstance",
+        "default",
+        "orders",
+        "Ready",
+        ready,
+    )
+    .await;
+    let listed = run(&env, &["get", "instances"]).await;
+    assert!(
+        listed
+            .stdout
+            .lines()
+            .nth(1)
+            .is_some_and(|l| l.starts_with("orders") && l.contains("Ready")),
+        "{listed:?}"
+    );
+    // Paired through the real mapping.
+    let service = Claims::new(env.app.clone(), Some(env.cp.clone()));
+    let pair = service
+        .pair(ClaimKind::Instance(Postgresql), "default", "orders")
+        .await
+        .unwrap();
+    assert_eq!(pair.cluster_namespace, bound.cluster_ns);
+    assert_eq!(
+        pair.cp_namespace,
+        Some(format!("{}-default", bound.cluster_ns))
+    );
+    assert!(
+        matches!(pair.sync, Sync::InSync { lag: Some(_) }),
+        "{:?}",
+        pair.sync
+    );
+    // A backup taken in the App Cluster is done once the Control Plane says so.
+    let backup = run(&env, &["backup", "orders", "--wait", "--timeout", "20s"]).await;
+    assert_eq!(backup.code, 0, "{backup:?}");
+    assert!(
+        backup
+            .stderr
+            .ends_with(&format!("backup {}: done\n", backup.stdout.trim())),
+        "{backup:?}"
+    );
+    // The binding's credentials arrive through the konnector.
+    wait_for(
+        &env.app,
+        "ServiceBinding",
+        "default",
+        "orders-app",
+        "Ready",
+        ready,
+    )
+    .await;
+    let secrets = Api::<Secret>::namespaced(env.app.clone(), "default");
+    support::eventually(
+        "the credentials in the App Cluster",
+        support::claims::WAIT,
+        || async { secrets.get_opt("orders-app-creds").await.ok()? },
+    )
+    .await;
+    let creds = run(&env, &["credentials", "orders-app", "-o", "json"]).await;
+    assert_eq!(creds.code, 0, "{creds:?}");
+    let printed: serde_json::Map<String, Value> = serde_json::from_str(&creds.stdout).unwrap();
+    let upstream =
+        Api::<Secret>::namespaced(env.cp.clone(), &format!("{}-default", bound.cluster_ns))
+            .get("orders-app-creds")
+            .await
+            .unwrap();
+    assert_eq!(printed.len(), upstream.data.unwrap().len());
+    konnector.stop().await;
+    env.shutdown().await;
 }

@@ -1,9 +1,9 @@
-//! Support for the tests of the claim commands: an in-process sandbox in a temporary
-//! directory, the real binary run against its kubeconfig (with its own config and state
-//! directories), the claim CRDs installed on the App server as a binding would bring them,
-//! and waiting for a claim's condition by watching it.
-#![allow(dead_code, clippy::unwrap_used)]
+//! Support for the tests of the claim commands: the real binary run against the sandbox's
+//! kubeconfig (with config and state directories of its own), the claim CRDs installed on
+//! the App server as a binding would bring them, claims to create, and waiting for a claim's
+//! condition by watching it.
 
+use super::Env;
 use kube::api::{Api, DynamicObject, Patch, PatchParams, PostParams};
 use kube::core::{ApiResource, GroupVersionKind};
 use serde_json::{Value, json};
@@ -15,12 +15,17 @@ use std::time::Duration;
 pub const WAIT: Duration = Duration::from_secs(30);
 
 /// The Control Plane context: the claim CRDs are installed there and the provider runs.
-pub const CP: &str = "klutch-control-plane";
+pub const CP: &str = sandbox::CONTROL_PLANE_CONTEXT;
 
-pub struct Env {
-    pub sb: sandbox::Sandbox,
-    pub dir: tempfile::TempDir,
-    pub kubeconfig: PathBuf,
+/// A sandbox whose provider takes `delay` per instance and fails `fail_rate` of its steps
+/// (draws seeded, so repeatable).
+pub async fn start(delay: Duration, fail_rate: f64) -> Env {
+    Env::start_with(|c| {
+        c.provision_delay = delay;
+        c.fail_rate = fail_rate;
+        c.provider_seed = Some(11);
+    })
+    .await
 }
 
 /// What one run of the binary gave.
@@ -41,88 +46,52 @@ impl From<Output> for Run {
     }
 }
 
-impl Env {
-    /// A sandbox whose provider takes `delay` per instance and fails `fail_rate` of its steps.
-    pub async fn start(delay: Duration, fail_rate: f64) -> Env {
-        let dir = tempfile::tempdir().unwrap();
-        let kubeconfig = dir.path().join("kubeconfig");
-        let sb = sandbox::start(sandbox::SandboxConfig {
-            kubeconfig_out: kubeconfig.clone(),
-            info_out: dir.path().join("info.json"),
-            provision_delay: delay,
-            fail_rate,
-            provider_seed: Some(11),
-            ..Default::default()
-        })
+/// `program` (`klutch-tui`, or another of its names) with the sandbox's kubeconfig and
+/// config, state and cache directories of its own.
+pub fn command(env: &Env, program: &Path) -> tokio::process::Command {
+    let mut c = tokio::process::Command::new(program);
+    let home = env.dir.path().join("home");
+    c.env("KUBECONFIG", &env.kubeconfig)
+        .env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env_remove("COMPLETE")
+        .kill_on_drop(true);
+    c
+}
+
+/// Run `klutch-tui ARGS` to its end.
+pub async fn run(env: &Env, args: &[&str]) -> Run {
+    run_with_input(env, args, None).await
+}
+
+/// Run `klutch-tui ARGS` with `input` on its standard input.
+pub async fn run_with_input(env: &Env, args: &[&str], input: Option<&[u8]>) -> Run {
+    use tokio::io::AsyncWriteExt;
+    let mut c = command(env, Path::new(env!("CARGO_BIN_EXE_klutch-tui")));
+    c.args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    if let Some(bytes) = input {
+        stdin.write_all(bytes).await.unwrap();
+    }
+    drop(stdin);
+    let out = tokio::time::timeout(WAIT, child.wait_with_output())
         .await
+        .unwrap_or_else(|_| panic!("klutch-tui {args:?} ran longer than {WAIT:?}"))
         .unwrap();
-        Env {
-            sb,
-            dir,
-            kubeconfig,
-        }
-    }
+    out.into()
+}
 
-    /// The binary (`klutch-tui`, or another of its names) with this sandbox's kubeconfig and
-    /// config, state and cache directories of its own.
-    pub fn command(&self, program: &Path) -> tokio::process::Command {
-        let mut c = tokio::process::Command::new(program);
-        let home = self.dir.path().join("home");
-        c.env("KUBECONFIG", &self.kubeconfig)
-            .env("HOME", &home)
-            .env("XDG_CONFIG_HOME", home.join("config"))
-            .env("XDG_STATE_HOME", home.join("state"))
-            .env("XDG_CACHE_HOME", home.join("cache"))
-            .env_remove("COMPLETE")
-            .kill_on_drop(true);
-        c
-    }
-
-    /// Run `klutch-tui ARGS` to its end.
-    pub async fn run(&self, args: &[&str]) -> Run {
-        self.run_with_input(args, None).await
-    }
-
-    /// Run `klutch-tui ARGS` with `input` on its standard input.
-    pub async fn run_with_input(&self, args: &[&str], input: Option<&[u8]>) -> Run {
-        use tokio::io::AsyncWriteExt;
-        let mut c = self.command(Path::new(env!("CARGO_BIN_EXE_klutch-tui")));
-        c.args(args)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped());
-        let mut child = c.spawn().unwrap();
-        let mut stdin = child.stdin.take().unwrap();
-        if let Some(bytes) = input {
-            stdin.write_all(bytes).await.unwrap();
-        }
-        drop(stdin);
-        let out = tokio::time::timeout(WAIT, child.wait_with_output())
-            .await
-            .unwrap_or_else(|_| panic!("klutch-tui {args:?} ran longer than {WAIT:?}"))
-            .unwrap();
-        out.into()
-    }
-
-    /// Write `text` to a file in the test's directory.
-    pub fn file(&self, name: &str, text: impl AsRef<[u8]>) -> PathBuf {
-        let path = self.dir.path().join(name);
-        std::fs::write(&path, text).unwrap();
-        path
-    }
-
-    /// A client of one of the sandbox's contexts.
-    pub async fn client(&self, context: &str) -> kube::Client {
-        let kc = kube::config::Kubeconfig::read_from(&self.kubeconfig).unwrap();
-        let opts = kube::config::KubeConfigOptions {
-            context: Some(context.to_string()),
-            ..Default::default()
-        };
-        let cfg = kube::Config::from_custom_kubeconfig(kc, &opts)
-            .await
-            .unwrap();
-        kube::Client::try_from(cfg).unwrap()
-    }
+/// Write `text` to a file in the test's directory.
+pub fn file(env: &Env, name: &str, text: impl AsRef<[u8]>) -> PathBuf {
+    let path = env.dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    path
 }
 
 /// The resource of a claim kind (`Backup`) or of a few built-in and bind kinds.
