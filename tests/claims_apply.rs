@@ -154,18 +154,8 @@ async fn bad_claims_are_refused_where_they_are_wrong_and_nothing_changes() {
     env.sb.shutdown().await;
 }
 
-const V1: &str = "\
-apiVersion: anynines.com/v1
-kind: PostgresqlInstance
-metadata:
-  name: orders
-  namespace: team-a
-spec:
-  service: a9s-postgresql15
-  plan: postgresql-single-small
-  compositionRef:
-    name: a9s-postgresql
-";
+/// A valid a9s PostgreSQL claim (plan postgresql-single-small on line 8).
+const V1: &str = include_str!("../crates/klutch/tests/data/orders.yaml");
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn apply_shows_the_diff_dry_runs_and_explains_conflicts() {

@@ -6,7 +6,7 @@
 //! (a Control Plane context used as the App Cluster, say) the cluster namespace is the one
 //! holding an APIServiceNamespace of that name, when only one does.
 
-use super::{Claims, ClaimsError, to_json};
+use super::{Claims, ClaimsError, api_err, to_json};
 use k8s_openapi::api::core::v1::Secret;
 use klutch::bind::names::KONNECTOR_NAMESPACE;
 use klutch::bind::{APIServiceBinding, APIServiceNamespace};
@@ -55,20 +55,6 @@ pub enum PairError {
         /// What was looked at.
         why: String,
     },
-    /// A request failed.
-    #[error("{what}: {source}")]
-    Api {
-        /// What was being done.
-        what: String,
-        /// The server's answer.
-        #[source]
-        source: kube::Error,
-    },
-}
-
-fn api_err(what: impl Into<String>) -> impl FnOnce(kube::Error) -> PairError {
-    let what = what.into();
-    move |source| PairError::Api { what, source }
 }
 
 impl Claims {
@@ -126,7 +112,7 @@ impl Claims {
             Ok(found) => found,
             // No APIServiceBinding kind here: a Control Plane context used as the App Cluster.
             Err(kube::Error::Api(s)) if s.code == 404 => None,
-            Err(e) => return Err(api_err(format!("reading APIServiceBinding {binding}"))(e)),
+            Err(e) => return Err(api_err(format!("reading APIServiceBinding {binding}"))(e).into()),
         };
         if let Some(b) = found {
             let r = &b.spec.kubeconfig_secret_ref;
