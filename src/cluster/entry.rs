@@ -10,6 +10,16 @@ pub use klutch::status::{Condition, Status, StatusKind};
 use kube::api::DynamicObject;
 use std::collections::BTreeMap;
 
+/// An object as JSON with its `apiVersion` and `kind` (objects of a LIST come without them).
+pub fn object_json(obj: &DynamicObject, api_version: &str, kind: &str) -> serde_json::Value {
+    let mut value = serde_json::to_value(obj).unwrap_or(serde_json::Value::Null);
+    if let Some(map) = value.as_object_mut() {
+        map.insert("apiVersion".into(), api_version.into());
+        map.insert("kind".into(), kind.into());
+    }
+    value
+}
+
 /// Sort and identity key of a list row: namespace, kind, name, cluster.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct RowKey {
@@ -71,12 +81,9 @@ impl Entry {
         let conditions = reading::conditions(&obj.data);
         let status = reading::status(&obj.data, &conditions, deleting);
         let facts = Facts::read(class, &key.name, &obj.data);
-        let mut value = serde_json::to_value(&obj).unwrap_or(serde_json::Value::Null);
-        if let Some(map) = value.as_object_mut() {
-            map.insert("apiVersion".into(), api_version.into());
-            map.insert("kind".into(), kind.into());
-        }
-        let json = value.to_string().into_boxed_str();
+        let json = object_json(&obj, api_version, kind)
+            .to_string()
+            .into_boxed_str();
         let search = format!(
             "{}/{} {} {} {} {}",
             key.namespace,

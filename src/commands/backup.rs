@@ -12,25 +12,49 @@ use klutch::claims::progress::{Phase, Progress};
 use std::io::Write;
 use std::process::ExitCode;
 
+/// What to create.
+enum Ask {
+    /// A backup of this instance.
+    Backup(String),
+    /// A restore of this backup.
+    Restore(String),
+}
+
 /// Run `backup`.
 pub fn backup(cockpit: CockpitArgs, args: BackupArgs) -> anyhow::Result<ExitCode> {
-    connect::run(async move {
-        let clusters = connect::clusters(&cockpit).await?;
-        let claims = clusters.claims();
-        let namespace = clusters.namespace(args.namespace.as_deref());
-        let created = claims.backup(&namespace, &args.instance).await?;
-        report(&claims, &created, &args.wait).await
-    })
+    create(
+        cockpit,
+        args.namespace,
+        Ask::Backup(args.instance),
+        args.wait,
+    )
 }
 
 /// Run `restore`.
 pub fn restore(cockpit: CockpitArgs, args: RestoreArgs) -> anyhow::Result<ExitCode> {
+    create(
+        cockpit,
+        args.namespace,
+        Ask::Restore(args.backup),
+        args.wait,
+    )
+}
+
+fn create(
+    cockpit: CockpitArgs,
+    namespace: Option<String>,
+    ask: Ask,
+    wait: WaitArgs,
+) -> anyhow::Result<ExitCode> {
     connect::run(async move {
         let clusters = connect::clusters(&cockpit).await?;
         let claims = clusters.claims();
-        let namespace = clusters.namespace(args.namespace.as_deref());
-        let created = claims.restore(&namespace, &args.backup).await?;
-        report(&claims, &created, &args.wait).await
+        let namespace = clusters.namespace(namespace.as_deref());
+        let created = match &ask {
+            Ask::Backup(instance) => claims.backup(&namespace, instance).await?,
+            Ask::Restore(backup) => claims.restore(&namespace, backup).await?,
+        };
+        report(&claims, &created, &wait).await
     })
 }
 

@@ -1,9 +1,11 @@
 //! Test support for the binary's integration tests: an in-process sandbox in a temporary
 //! directory with admin clients and kubectl for both clusters ([`Env`]), what a bind leaves
-//! behind ([`bind`]), and waiting for a condition with a deadline ([`eventually`]).
+//! behind ([`bind`]), the claim commands run as a user runs them ([`claims`]), and waiting
+//! for a condition with a deadline ([`eventually`]).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod bind;
+pub mod claims;
 pub mod proxy;
 pub mod sync;
 

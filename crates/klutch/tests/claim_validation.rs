@@ -27,18 +27,18 @@ fn problems(text: &str) -> Vec<Problem> {
     validate_text(&catalog(), text).problems
 }
 
-const PG: &str = "\
-apiVersion: anynines.com/v1
-kind: PostgresqlInstance
-metadata:
-  name: orders
-  namespace: team-a
-spec:
-  service: a9s-postgresql15
-  plan: postgresql-single-small
-  compositionRef:
-    name: a9s-postgresql
-";
+/// Where the first problem of `text` is, and its hint.
+fn first(text: &str) -> (Pos, Option<String>) {
+    let p = problems(text);
+    (p[0].pos, p[0].hint.clone())
+}
+
+fn at(line: u32, column: u32) -> Pos {
+    Pos { line, column }
+}
+
+/// A valid a9s PostgreSQL claim; the tests change one line at a time.
+const PG: &str = include_str!("data/orders.yaml");
 
 #[test]
 fn upstream_examples_pass_and_the_known_refusals_do_not() {
@@ -88,24 +88,20 @@ fn a_plan_the_rules_refuse_gets_the_valid_plans_for_its_service() {
     let text13 = text.replace("a9s-postgresql15", "a9s-postgresql13");
     let hint13 = problems(&text13)[0].hint.clone().unwrap();
     assert!(hint13.contains("postgresql-single-nano-bionic"), "{hint13}");
+    // A bionic plan with 15: the rule that refuses it names the service that would take it.
+    let bionic = PG.replace("postgresql-single-small", "postgresql-single-small-bionic");
+    assert_eq!(
+        first(&bionic),
+        (at(7, 12), Some("valid services for postgresql-single-small-bionic (compositionRef.name a9s-postgresql): a9s-postgresql13".to_string()))
+    );
 }
 
 #[test]
 fn a_service_the_rules_refuse_and_a_missing_composition() {
     let text = PG.replace("a9s-postgresql15", "a9s-postgresql99");
-    let p = problems(&text);
     assert_eq!(
-        p[0].pos,
-        Pos {
-            line: 7,
-            column: 12
-        }
-    );
-    assert_eq!(
-        p[0].hint.as_deref(),
-        Some(
-            "valid services for compositionRef.name a9s-postgresql: a9s-postgresql13, a9s-postgresql15, a9s-postgresql17"
-        )
+        first(&text),
+        (at(7, 12), Some("valid services for postgresql-single-small (compositionRef.name a9s-postgresql): a9s-postgresql13, a9s-postgresql15, a9s-postgresql17".to_string()))
     );
     let text: String = PG.lines().take(8).map(|l| format!("{l}\n")).collect();
     let p = problems(&text);
@@ -125,6 +121,20 @@ fn a_service_the_rules_refuse_and_a_missing_composition() {
     assert!(
         hint.ends_with("one of: a9s-postgresql, a8s-postgresql"),
         "{hint}"
+    );
+}
+
+#[test]
+fn a_rule_that_only_reads_a_field_gets_its_enum_as_candidates() {
+    let text = "apiVersion: anynines.com/v1\nkind: KeyvalueInstance\nmetadata:\n  name: cache\nspec:\n  service: a9s-keyvalue8\n  plan: keyvalue-single-small-ssl\n  parameters:\n    hostnameResolution: enabled\n";
+    let p = problems(text);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!(p[0].pos, Pos { line: 7, column: 9 });
+    assert_eq!(
+        p[0].hint.as_deref(),
+        Some(
+            "valid plans: keyvalue-replica-small-ssl, keyvalue-replica-medium-ssl, keyvalue-replica-big-ssl"
+        )
     );
 }
 

@@ -170,12 +170,7 @@ pub fn table(
 
 /// An object as kubectl prints it: `apiVersion` and `kind` set (list items lack them).
 pub fn object(obj: &DynamicObject, resource: &ApiResource) -> Value {
-    let mut v = serde_json::to_value(obj).unwrap_or(Value::Null);
-    if let Some(map) = v.as_object_mut() {
-        map.insert("apiVersion".into(), resource.api_version.clone().into());
-        map.insert("kind".into(), resource.kind.clone().into());
-    }
-    v
+    crate::cluster::entry::object_json(obj, &resource.api_version, &resource.kind)
 }
 
 /// A kubectl-style `List` of `items`.

@@ -6,7 +6,7 @@
 //! column of the field it names; a conflict says who owns the field and how to take it over.
 
 use super::diff;
-use super::{CatalogError, Claims, FIELD_MANAGER};
+use super::{Claims, ClaimsError, FIELD_MANAGER, api_err};
 use klutch::claims::source::{self, Document, Pos};
 use klutch::claims::validate::{self, Problem};
 use kube::api::{Api, DynamicObject, Patch, PatchParams};
@@ -138,21 +138,12 @@ pub enum ApplyError {
     /// Problems in the file; nothing was sent.
     #[error("{} problem(s) in the file; nothing was applied", .0.len())]
     Invalid(Vec<Problem>),
-    /// The claim kinds could not be read.
+    /// The claim kinds could not be read, or the API server failed a request.
     #[error(transparent)]
-    Catalog(#[from] CatalogError),
+    Claims(#[from] ClaimsError),
     /// Other managers own fields the file sets.
     #[error("{0}")]
     Conflict(Conflicts),
-    /// The API server failed the request.
-    #[error("{what}: {source}")]
-    Api {
-        /// What was being done.
-        what: String,
-        /// The server's answer.
-        #[source]
-        source: kube::Error,
-    },
 }
 
 impl Claims {
@@ -166,7 +157,7 @@ impl Claims {
         if documents.is_empty() {
             return Err(ApplyError::Invalid(vec![validate::empty_problem()]));
         }
-        let catalog = self.catalog().await?;
+        let catalog = self.catalog().await.map_err(ClaimsError::from)?;
         let mut problems = Vec::new();
         let mut items: Vec<Planned> = Vec::new();
         for document in documents {
@@ -206,10 +197,11 @@ impl Claims {
                 .api(&self.app)
                 .get_opt(&target.name)
                 .await
-                .map_err(|source| ApplyError::Api {
-                    what: format!("reading {} in {}", target.label(), target.namespace),
-                    source,
-                })?
+                .map_err(api_err(format!(
+                    "reading {} in {}",
+                    target.label(),
+                    target.namespace
+                )))?
                 .map(|o| serde_json::to_value(o).unwrap_or(Value::Null));
             if let Some(old) = &live
                 && let Err(p) = validate::validate(catalog, &document, Some(old))
@@ -303,10 +295,7 @@ fn refusal(item: &Planned, e: kube::Error) -> ApplyError {
         _ => None,
     };
     let Some(status) = status else {
-        return ApplyError::Api {
-            what: format!("applying {}", item.target.label()),
-            source: e,
-        };
+        return ApplyError::Claims(api_err(format!("applying {}", item.target.label()))(e));
     };
     let causes = status
         .details
@@ -361,13 +350,10 @@ fn refusal(item: &Planned, e: kube::Error) -> ApplyError {
             ),
         )]),
         400 | 422 => ApplyError::Invalid(vec![Problem::at(doc, "<nil>", status.message.clone())]),
-        _ => ApplyError::Api {
-            what: format!(
-                "applying {} in {}",
-                item.target.label(),
-                item.target.namespace
-            ),
-            source: e,
-        },
+        _ => ApplyError::Claims(api_err(format!(
+            "applying {} in {}",
+            item.target.label(),
+            item.target.namespace
+        ))(e)),
     }
 }

@@ -4,7 +4,7 @@
 //! until the claim is done or has failed — with the provider's message on failure. The
 //! stream is a watch of that one object; nothing polls.
 
-use super::{Claims, ClaimsError, FIELD_MANAGER, to_json};
+use super::{Claims, ClaimsError, FIELD_MANAGER, api_err, to_json};
 use futures::{Stream, StreamExt};
 use klutch::claims::progress::{Phase, Progress, progress};
 use klutch::claims::{ClaimKind, builders};
@@ -112,13 +112,10 @@ impl Claims {
             field_manager: Some(FIELD_MANAGER.to_string()),
             ..PostParams::default()
         };
-        let created = api
-            .create(&params, &obj)
-            .await
-            .map_err(|source| ClaimsError::Api {
-                what: format!("creating the {} in namespace {namespace}", kind.kind()),
-                source,
-            })?;
+        let created = api.create(&params, &obj).await.map_err(api_err(format!(
+            "creating the {} in namespace {namespace}",
+            kind.kind()
+        )))?;
         Ok(Created {
             kind,
             namespace: namespace.to_string(),

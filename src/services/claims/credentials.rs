@@ -3,7 +3,7 @@
 //! by default), which the konnector brings to the App Cluster. Read only when asked for, never
 //! logged: the values live in a type whose `Debug` shows the keys only.
 
-use super::{Claims, ClaimsError, to_json};
+use super::{Claims, ClaimsError, api_err, to_json};
 use k8s_openapi::api::core::v1::Secret;
 use klutch::claims::{ClaimKind, Flavour};
 use kube::api::Api;
@@ -53,15 +53,6 @@ pub enum CredentialsError {
         /// How the binding is doing.
         state: String,
     },
-    /// The Secret could not be read.
-    #[error("reading Secret {secret}: {source}")]
-    Read {
-        /// The Secret.
-        secret: String,
-        /// The server's answer.
-        #[source]
-        source: kube::Error,
-    },
 }
 
 impl Claims {
@@ -86,10 +77,7 @@ impl Claims {
         let found = api
             .get_opt(&secret)
             .await
-            .map_err(|source| CredentialsError::Read {
-                secret: secret.clone(),
-                source,
-            })?;
+            .map_err(api_err(format!("reading Secret {secret}")))?;
         let Some(found) = found else {
             let st = klutch::status::status(&json, &klutch::status::conditions(&json), false);
             let state = match st.message {

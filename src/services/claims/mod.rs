@@ -11,6 +11,7 @@ pub mod apply;
 pub mod backup;
 pub mod credentials;
 pub mod diff;
+pub mod pairing;
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use klutch::claims::ClaimKind;
@@ -155,10 +156,7 @@ impl Claims {
         let api: Api<DynamicObject> = Api::namespaced_with(self.app.clone(), namespace, &resource);
         api.get_opt(name)
             .await
-            .map_err(|source| ClaimsError::Api {
-                what: format!("reading {} {name}", kind.kind()),
-                source,
-            })?
+            .map_err(api_err(format!("reading {} {name}", kind.kind())))?
             .ok_or_else(|| ClaimsError::NotFound {
                 what: kind.kind().to_string(),
                 name: name.to_string(),
@@ -167,12 +165,13 @@ impl Claims {
     }
 }
 
+/// The error of a failed request, saying what was being done.
+pub(crate) fn api_err(what: impl Into<String>) -> impl FnOnce(kube::Error) -> ClaimsError {
+    let what = what.into();
+    move |source| ClaimsError::Api { what, source }
+}
+
 /// A claim as JSON with `apiVersion` and `kind` set.
 pub(crate) fn to_json(obj: &DynamicObject, resource: &ApiResource) -> serde_json::Value {
-    let mut v = serde_json::to_value(obj).unwrap_or(serde_json::Value::Null);
-    if let Some(map) = v.as_object_mut() {
-        map.insert("apiVersion".into(), resource.api_version.clone().into());
-        map.insert("kind".into(), resource.kind.clone().into());
-    }
-    v
+    crate::cluster::entry::object_json(obj, &resource.api_version, &resource.kind)
 }

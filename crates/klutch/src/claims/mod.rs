@@ -13,6 +13,7 @@ mod envelope;
 mod flavour;
 pub mod hints;
 mod kinds;
+pub mod pairing;
 pub mod progress;
 pub mod skeleton;
 pub mod source;

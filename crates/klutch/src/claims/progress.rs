@@ -74,22 +74,23 @@ fn a8s_failed(conditions: &[Condition]) -> bool {
     })
 }
 
-/// The messages of the conditions that are not well, most telling first, joined.
+/// The provider's messages of the conditions that are not well (the managed resource's,
+/// else the claim's own), Ready first, joined.
 fn failure(conditions: &[Condition]) -> Option<String> {
-    let mut parts: Vec<&str> = Vec::new();
-    for want in ["Ready", "Synced"] {
-        for c in conditions
-            .iter()
-            .filter(|c| c.type_ == want && c.status != "True")
-        {
-            if let Some(m) = c.message.as_deref()
-                && !parts.contains(&m)
-            {
-                parts.push(m);
+    ["managed", ""].into_iter().find_map(|source| {
+        let mut parts: Vec<&str> = Vec::new();
+        for want in ["Ready", "Synced"] {
+            let bad = conditions
+                .iter()
+                .filter(|c| c.source == source && c.type_ == want && c.status != "True");
+            for m in bad.filter_map(|c| c.message.as_deref()) {
+                if !parts.contains(&m) {
+                    parts.push(m);
+                }
             }
         }
-    }
-    (!parts.is_empty()).then(|| parts.join(": "))
+        (!parts.is_empty()).then(|| parts.join(": "))
+    })
 }
 
 #[cfg(test)]
@@ -106,7 +107,8 @@ mod tests {
         let p = progress(&queued);
         assert_eq!((p.phase, p.state.as_str()), (Phase::Working, "queued"));
         let failed = json!({"status": {"conditions": [
-            {"type": "Synced", "status": "True"}, {"type": "Ready", "status": "False", "reason": "Waiting"}],
+            {"type": "Synced", "status": "True"}, {"type": "Ready", "status": "False", "reason": "Waiting",
+             "message": "Claim is waiting for composite resource to become Ready"}],
             "managed": {"status": "failed", "conditions": [
                 {"type": "Ready", "status": "False", "reason": "Unavailable", "message": "Backup has failed"},
                 {"type": "Synced", "status": "False", "reason": "ReconcileError",

@@ -11,87 +11,66 @@ use std::collections::BTreeMap;
 /// below `self` (`plan`, `compositionRef.name`), in the order they first appear, once each.
 pub(crate) fn compared(expr: &IdedExpr) -> BTreeMap<String, Vec<String>> {
     let mut out = BTreeMap::new();
-    walk(expr, &mut out);
-    out
-}
-
-fn walk(e: &IdedExpr, out: &mut BTreeMap<String, Vec<String>>) {
-    match &e.expr {
-        Expr::Call(call) => {
+    visit(expr, &mut |e| {
+        if let Expr::Call(call) = &e.expr {
             match (call.func_name.as_str(), call.args.as_slice()) {
                 ("_==_" | "_!=_", [a, b]) => {
                     for (field, lit) in [(a, b), (b, a)] {
                         if let (Some(path), Some(s)) = (self_path(field), string(lit)) {
-                            add(out, path, s);
+                            add(&mut out, path, s);
                         }
                     }
                 }
                 ("@in", [a, b]) => {
                     if let (Some(path), Expr::List(list)) = (self_path(a), &b.expr) {
                         for s in list.elements.iter().filter_map(string) {
-                            add(out, path.clone(), s);
+                            add(&mut out, path.clone(), s);
                         }
                     }
                 }
                 _ => {}
             }
-            if let Some(t) = &call.target {
-                walk(t, out);
-            }
-            for a in &call.args {
-                walk(a, out);
-            }
         }
-        Expr::Select(sel) => walk(&sel.operand, out),
-        Expr::Map(map) => {
-            for entry in &map.entries {
-                if let EntryExpr::MapEntry(e) = &entry.expr {
-                    walk(&e.key, out);
-                    walk(&e.value, out);
-                }
-            }
-        }
-        Expr::List(list) => list.elements.iter().for_each(|x| walk(x, out)),
-        Expr::Comprehension(c) => {
-            for x in [
-                &c.iter_range,
-                &c.accu_init,
-                &c.loop_cond,
-                &c.loop_step,
-                &c.result,
-            ] {
-                walk(x, out);
-            }
-        }
-        _ => {}
-    }
+        true
+    });
+    out
 }
 
 /// Every field of `self` the rule reads (`self.a.b` → `a.b`, longest chains only), sorted.
 pub(crate) fn reads(expr: &IdedExpr) -> Vec<String> {
     let mut out = Vec::new();
-    collect_reads(expr, &mut out);
+    visit(expr, &mut |e| match self_path(e) {
+        Some(path) => {
+            out.push(path);
+            false
+        }
+        None => true,
+    });
     out.sort();
     out.dedup();
     out
 }
 
-fn collect_reads(e: &IdedExpr, out: &mut Vec<String>) {
-    if let Some(path) = self_path(e) {
-        out.push(path);
+/// Visit `e` and what it contains, parents first; `f` says whether to go below a node.
+fn visit(e: &IdedExpr, f: &mut impl FnMut(&IdedExpr) -> bool) {
+    if !f(e) {
         return;
     }
     match &e.expr {
         Expr::Call(call) => {
-            if let Some(t) = &call.target {
-                collect_reads(t, out);
-            }
-            for a in &call.args {
-                collect_reads(a, out);
+            call.target.iter().for_each(|t| visit(t, f));
+            call.args.iter().for_each(|a| visit(a, f));
+        }
+        Expr::Select(sel) => visit(&sel.operand, f),
+        Expr::Map(map) => {
+            for entry in &map.entries {
+                if let EntryExpr::MapEntry(m) = &entry.expr {
+                    visit(&m.key, f);
+                    visit(&m.value, f);
+                }
             }
         }
-        Expr::Select(sel) => collect_reads(&sel.operand, out),
-        Expr::List(list) => list.elements.iter().for_each(|x| collect_reads(x, out)),
+        Expr::List(list) => list.elements.iter().for_each(|x| visit(x, f)),
         Expr::Comprehension(c) => {
             for x in [
                 &c.iter_range,
@@ -100,7 +79,7 @@ fn collect_reads(e: &IdedExpr, out: &mut Vec<String>) {
                 &c.loop_step,
                 &c.result,
             ] {
-                collect_reads(x, out);
+                visit(x, f);
             }
         }
         _ => {}
