@@ -111,6 +111,11 @@ impl PendingLogins {
         logins.insert(login.state.key.clone(), login);
     }
 
+    /// Whether a login with this key is in progress (it stays so).
+    pub fn contains(&self, key: &str) -> bool {
+        self.logins.lock().contains_key(key)
+    }
+
     /// Take the login with this key out (one-shot).
     pub fn take(&self, key: &str) -> Option<PendingLogin> {
         self.logins.lock().remove(key)

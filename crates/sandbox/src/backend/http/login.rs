@@ -17,6 +17,7 @@ use crate::backend::session::{
     AuthState, LOGIN_COOKIE_PREFIX, LOGIN_TTL, PendingLogin, SESSION_COOKIE_PREFIX, Session, epoch,
     expired, random_id, valid_id,
 };
+use crate::oidc::secrets_equal;
 
 const START_AGAIN: &str = "Start again with `klutch-bind <backend URL>` (or `klutch-tui bind`).";
 
@@ -116,8 +117,15 @@ pub async fn callback(
 ) -> Response {
     let bad = |m: String| refuse(StatusCode::BAD_REQUEST, "Login refused", &m);
     let decoded = q.get("state").and_then(|s| AuthState::decode(s));
+    // The login record is touched only by the browser that started the login (its cookie
+    // holds the record's key): whoever else sees the callback URL can neither finish nor
+    // cancel it.
+    let cookie_matches = |s: &AuthState| {
+        jar.get(&format!("{LOGIN_COOKIE_PREFIX}{}", s.sid))
+            .is_some_and(|c| secrets_equal(c.value(), &s.key))
+    };
     if let Some(error) = q.get("error") {
-        if let Some(s) = &decoded {
+        if let Some(s) = decoded.as_ref().filter(|s| cookie_matches(s)) {
             state.pending.take(&s.key);
         }
         let description = q.get("error_description").map(String::as_str).unwrap_or("");
@@ -131,15 +139,26 @@ pub async fn callback(
             "The login state is missing or damaged (it was changed, or did not come from this backend). {START_AGAIN}"
         ));
     };
+    let unknown = || {
+        bad(format!(
+            "This login is unknown or was already completed (a callback is accepted once). {START_AGAIN}"
+        ))
+    };
+    if !state.pending.contains(&auth_state.key) {
+        return unknown();
+    }
+    if !cookie_matches(&auth_state) {
+        return bad(format!(
+            "This login was started in another browser (its cookie is missing). {START_AGAIN}"
+        ));
+    }
     let Some(code) = q.get("code").filter(|c| !c.is_empty()) else {
         return bad(format!(
             "The identity provider sent no authorization code. {START_AGAIN}"
         ));
     };
     let Some(login) = state.pending.take(&auth_state.key) else {
-        return bad(format!(
-            "This login is unknown or was already completed (a callback is accepted once). {START_AGAIN}"
-        ));
+        return unknown();
     };
     if login.state != auth_state {
         return bad(format!(
@@ -147,16 +166,6 @@ pub async fn callback(
         ));
     }
     let login_cookie = format!("{LOGIN_COOKIE_PREFIX}{}", auth_state.sid);
-    if jar
-        .get(&login_cookie)
-        .map(|c| c.value().to_owned())
-        .as_deref()
-        != Some(auth_state.key.as_str())
-    {
-        return bad(format!(
-            "This login was started in another browser (its cookie is missing). {START_AGAIN}"
-        ));
-    }
     let now = state.clock.now();
     if expired(login.started, LOGIN_TTL, now) {
         return bad(format!(
