@@ -111,9 +111,9 @@ impl PendingLogins {
         logins.insert(login.state.key.clone(), login);
     }
 
-    /// Whether a login with this key is in progress (it stays so).
-    pub fn contains(&self, key: &str) -> bool {
-        self.logins.lock().contains_key(key)
+    /// The login with this key, left in place.
+    pub fn peek(&self, key: &str) -> Option<PendingLogin> {
+        self.logins.lock().get(key).cloned()
     }
 
     /// Take the login with this key out (one-shot).

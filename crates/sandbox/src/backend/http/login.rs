@@ -117,15 +117,17 @@ pub async fn callback(
 ) -> Response {
     let bad = |m: String| refuse(StatusCode::BAD_REQUEST, "Login refused", &m);
     let decoded = q.get("state").and_then(|s| AuthState::decode(s));
-    // The login record is touched only by the browser that started the login (its cookie
-    // holds the record's key): whoever else sees the callback URL can neither finish nor
-    // cancel it.
-    let cookie_matches = |s: &AuthState| {
-        jar.get(&format!("{LOGIN_COOKIE_PREFIX}{}", s.sid))
-            .is_some_and(|c| secrets_equal(c.value(), &s.key))
+    // The login record is touched only by the browser that started the login (its cookie,
+    // named by the record's session id, holds the record's key): whoever else sees the
+    // callback URL can neither finish nor cancel it.
+    let started_here = |login: &PendingLogin| {
+        jar.get(&format!("{LOGIN_COOKIE_PREFIX}{}", login.state.sid))
+            .is_some_and(|c| secrets_equal(c.value(), &login.state.key))
     };
     if let Some(error) = q.get("error") {
-        if let Some(s) = decoded.as_ref().filter(|s| cookie_matches(s)) {
+        if let Some(s) = &decoded
+            && state.pending.peek(&s.key).is_some_and(|l| started_here(&l))
+        {
             state.pending.take(&s.key);
         }
         let description = q.get("error_description").map(String::as_str).unwrap_or("");
@@ -144,12 +146,17 @@ pub async fn callback(
             "This login is unknown or was already completed (a callback is accepted once). {START_AGAIN}"
         ))
     };
-    if !state.pending.contains(&auth_state.key) {
+    let Some(login) = state.pending.peek(&auth_state.key) else {
         return unknown();
-    }
-    if !cookie_matches(&auth_state) {
+    };
+    if !started_here(&login) {
         return bad(format!(
             "This login was started in another browser (its cookie is missing). {START_AGAIN}"
+        ));
+    }
+    if login.state != auth_state {
+        return bad(format!(
+            "The login state does not match the login that was started. {START_AGAIN}"
         ));
     }
     let Some(code) = q.get("code").filter(|c| !c.is_empty()) else {
@@ -160,11 +167,6 @@ pub async fn callback(
     let Some(login) = state.pending.take(&auth_state.key) else {
         return unknown();
     };
-    if login.state != auth_state {
-        return bad(format!(
-            "The login state does not match the login that was started. {START_AGAIN}"
-        ));
-    }
     let login_cookie = format!("{LOGIN_COOKIE_PREFIX}{}", auth_state.sid);
     let now = state.clock.now();
     if expired(login.started, LOGIN_TTL, now) {
