@@ -3,8 +3,6 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::json;
-use std::io::Write;
-use std::path::Path;
 
 pub const APP_CONTEXT: &str = "klutch-app";
 pub const CONTROL_PLANE_CONTEXT: &str = "klutch-control-plane";
@@ -30,25 +28,4 @@ pub fn render(
         "preferences": {},
     });
     serde_saphyr::to_string(&doc).unwrap_or_else(|_| doc.to_string())
-}
-
-/// Write a file readable only by its owner, atomically (temp file + rename).
-pub fn write_private(path: &Path, content: &[u8]) -> std::io::Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
-    }
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    {
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        let mut f = opts.open(&tmp)?;
-        f.write_all(content)?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, path)
 }

@@ -8,9 +8,11 @@
 pub mod apiserver;
 pub mod backend;
 pub mod controlplane;
+mod files;
 mod kubeconfig;
 pub mod oidc;
 pub mod provider;
+mod serve;
 mod state;
 pub mod tls;
 pub mod workloads;
@@ -350,7 +352,7 @@ pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
         &info.control_plane_server,
         &secrets.cp_token,
     );
-    kubeconfig::write_private(&config.kubeconfig_out, kc.as_bytes()).map_err(|source| {
+    files::write_private(&config.kubeconfig_out, kc.as_bytes()).map_err(|source| {
         SandboxError::Write {
             path: config.kubeconfig_out.clone(),
             source,
@@ -381,11 +383,9 @@ pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
     )
     .await?;
     let info_json = serde_json::to_vec_pretty(&info).unwrap_or_default();
-    kubeconfig::write_private(&config.info_out, &info_json).map_err(|source| {
-        SandboxError::Write {
-            path: config.info_out.clone(),
-            source,
-        }
+    files::write_private(&config.info_out, &info_json).map_err(|source| SandboxError::Write {
+        path: config.info_out.clone(),
+        source,
     })?;
     Ok(Sandbox {
         app,

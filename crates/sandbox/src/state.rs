@@ -116,18 +116,15 @@ pub struct StateDir {
 const SECRETS_FILE: &str = "sandbox-state.json";
 
 impl StateDir {
+    /// Lock the directory (creating it), make it private (0700) and every file already in
+    /// it (0600): it holds tokens, keys and kubeconfig Secrets.
     pub fn open(path: &Path) -> Result<Self, StateError> {
         let io = |source| StateError::Io {
             path: path.to_path_buf(),
             source,
         };
-        std::fs::create_dir_all(path).map_err(io)?;
-        let lock = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(path.join("sandbox.lock"))
-            .map_err(io)?;
+        crate::files::private_dir(path).map_err(io)?;
+        let lock = crate::files::open_private(&path.join("sandbox.lock")).map_err(io)?;
         match lock.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
@@ -135,6 +132,7 @@ impl StateDir {
             }
             Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
         }
+        crate::files::make_files_private(path).map_err(io)?;
         Ok(Self {
             path: path.to_path_buf(),
             _lock: lock,
@@ -164,7 +162,7 @@ impl StateDir {
     pub fn save(&self, s: &Secrets) -> Result<(), StateError> {
         let file = self.path.join(SECRETS_FILE);
         let bytes = serde_json::to_vec_pretty(s).unwrap_or_default();
-        crate::kubeconfig::write_private(&file, &bytes)
+        crate::files::write_private(&file, &bytes)
             .map_err(|source| StateError::Io { path: file, source })
     }
 }

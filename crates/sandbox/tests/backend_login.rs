@@ -314,6 +314,13 @@ async fn bad_state_replayed_callbacks_and_other_browsers_are_refused() {
     let page = Browser::new().get(&callback).await;
     assert_eq!(page.status, 400);
     assert!(page.body.contains("another browser"), "{}", page.body);
+    // Whoever sees the callback URL can neither finish nor cancel the login (not even by
+    // claiming the issuer refused it): its own browser still finishes it.
+    let cancel = with_param(&callback, "error", "access_denied");
+    assert_eq!(Browser::new().get(&cancel).await.status, 400);
+    let page = browser.get(&callback).await;
+    assert_eq!(page.status, 302, "{page:?}");
+    assert_eq!(page.location.as_ref().unwrap().path(), "/resources");
 
     // An error from the issuer is shown as such.
     let denied = browser

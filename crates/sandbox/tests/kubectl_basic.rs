@@ -207,3 +207,98 @@ async fn unknown_resource_and_bad_input_are_clear_errors() {
     let o = env.kubectl(&["get", "cm", "-l", "a in (b"]).await;
     assert_ne!(o.code, 0);
 }
+
+/// The kinds generic tools (kdash, kubetui, `kubectl get all`) list on start are served
+/// empty; metrics.k8s.io is absent, as in a cluster without metrics-server.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_clusters_kinds_list_empty_and_metrics_are_absent() {
+    let env = Env::start().await;
+    for kind in [
+        "pods",
+        "services",
+        "endpoints",
+        "nodes",
+        "persistentvolumeclaims",
+        "persistentvolumes",
+        "replicasets",
+        "statefulsets",
+        "daemonsets",
+        "jobs",
+        "cronjobs",
+        "ingresses",
+        "networkpolicies",
+        "storageclasses",
+        "replicationcontrollers",
+    ] {
+        let o = env.kubectl(&["get", kind, "-A"]).await;
+        assert_eq!(o.code, 0, "kubectl get {kind}: {o:?}");
+        assert!(o.stdout.is_empty(), "{kind}: {}", o.stdout);
+        assert!(
+            o.stderr.contains("No resources found"),
+            "{kind}: {}",
+            o.stderr
+        );
+        let o = env.ok(&["get", kind, "-A", "-o", "json"]).await;
+        let v: serde_json::Value = serde_json::from_str(&o).unwrap();
+        assert_eq!(v["items"], serde_json::json!([]), "{kind}");
+    }
+    for short in [
+        "po", "svc", "no", "pvc", "pv", "rs", "sts", "ds", "cj", "ing", "netpol", "sc",
+    ] {
+        env.ok(&["get", short, "-A"]).await;
+    }
+    // `get all` (the category all: pods, services, workloads) works on them.
+    env.ok(&["get", "all", "-A"]).await;
+    // Stored, not run: a pod stays Pending, and typed clients read it.
+    env.apply(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default}\n\
+         spec: {containers: [{name: c, image: nginx, resources: {limits: {cpu: 1}}}]}\n",
+    )
+    .await;
+    let client = env.app().await;
+    let pods: kube::Api<k8s_openapi::api::core::v1::Pod> = kube::Api::all(client.clone());
+    let listed = pods.list(&Default::default()).await.unwrap();
+    assert_eq!(listed.items.len(), 1);
+    let nodes: kube::Api<k8s_openapi::api::core::v1::Node> = kube::Api::all(client.clone());
+    assert!(
+        nodes
+            .list(&Default::default())
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    // kube-rs discovery (kubetui's) succeeds and finds them.
+    let discovery = kube::Discovery::new(client.clone()).run().await.unwrap();
+    assert!(
+        discovery
+            .groups()
+            .any(|g| g.name() == "batch" && g.recommended_kind("CronJob").is_some())
+    );
+    assert!(!discovery.has_group("metrics.k8s.io"));
+
+    // No metrics-server: kubectl top says so, the API answers 404 as kube-apiserver does
+    // for a group nobody serves.
+    let o = env.kubectl(&["top", "nodes"]).await;
+    assert_eq!(o.code, 1);
+    assert!(
+        o.stderr.contains("Metrics API not available"),
+        "{}",
+        o.stderr
+    );
+    let o = env.kubectl(&["top", "pods", "-A"]).await;
+    assert!(
+        o.stderr.contains("Metrics API not available"),
+        "{}",
+        o.stderr
+    );
+    let req = http::Request::get("/apis/metrics.k8s.io/v1beta1/nodes")
+        .body(Vec::new())
+        .unwrap();
+    match client.request::<serde_json::Value>(req).await {
+        Err(kube::Error::Api(s)) => {
+            assert_eq!((s.code, s.reason.as_str()), (404, "NotFound"), "{s:?}")
+        }
+        other => panic!("expected 404, got {other:?}"),
+    }
+}

@@ -261,6 +261,15 @@ async fn service_account_tokens() {
         ])
         .await;
     assert_eq!(token.trim().split('.').count(), 3, "a JWT: {token}");
+    // A token for another audience is not valid here (kube-apiserver's --api-audiences);
+    // one requested without audiences is.
+    let o = env
+        .kubectl(&["--token", token.trim(), "auth", "whoami"])
+        .await;
+    assert!(o.stderr.contains("Unauthorized"), "{o:?}");
+    let own = env.ok(&["create", "token", "bot"]).await;
+    let o = env.ok(&["--token", own.trim(), "auth", "whoami"]).await;
+    assert!(o.contains("system:serviceaccount:default:bot"), "{o}");
     let o = env.kubectl(&["create", "token", "nobody"]).await;
     assert!(
         o.stderr.contains("serviceaccounts \"nobody\" not found"),

@@ -160,10 +160,13 @@ async fn polling_answers_pending_slow_down_denied_and_expired() {
         (400, "authorization_pending")
     );
 
-    // A wrong password does not decide anything.
-    let (status, page) = verify_device(&h, complete, "wrong", "approve").await;
-    assert_eq!(status, 401);
-    assert!(page.contains("Invalid username or password"), "{page}");
+    // A wrong password does not decide anything, neither approval nor denial: whoever
+    // sees the code on the device's screen cannot cancel the flow.
+    for action in ["approve", "deny"] {
+        let (status, page) = verify_device(&h, complete, "wrong", action).await;
+        assert_eq!(status, 401, "{action}");
+        assert!(page.contains("Invalid username or password"), "{page}");
+    }
     h.clock.advance(Duration::from_secs(11));
     assert_eq!(
         error(&poll(&h, device_code).await),
@@ -212,4 +215,27 @@ async fn a_device_code_serves_only_its_client() {
         (400, Some("invalid_grant")),
         "{body}"
     );
+}
+
+#[tokio::test]
+async fn pending_device_flows_are_bounded() {
+    // Anyone may start a device flow; the issuer keeps at most 1,000 waiting for a user,
+    // then answers 503 temporarily_unavailable instead of growing without bound.
+    let h = start().await;
+    for _ in 0..1000 {
+        start_device(&h).await;
+    }
+    let response = h
+        .http
+        .post(format!("{}/device/code", h.url))
+        .form(&[("client_id", CLI), ("scope", "openid")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 503);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "temporarily_unavailable", "{body}");
+    // Once they expire there is room again.
+    h.clock.advance(Duration::from_secs(2000));
+    start_device(&h).await;
 }

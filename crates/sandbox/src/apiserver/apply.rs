@@ -5,6 +5,7 @@
 use super::ApiServer;
 use super::context::Ctx;
 use super::error::{ApiError, ApiResult};
+use super::field_index::{self, ListIndex, canonical, key_of};
 use super::fields::{self, Entry, FieldSet, ListKind, ListKinds};
 use super::meta;
 use super::objects::{self, UpdateKind};
@@ -34,20 +35,26 @@ fn merge_into(live: &mut Value, applied: &Value, names: &mut Vec<String>, kinds:
         (Value::Array(l), Value::Array(a)) => match kinds.kind(names) {
             ListKind::Atomic => *l = a.clone(),
             ListKind::Set => {
+                let mut seen = ListIndex::new(l.iter(), canonical);
                 for it in a {
-                    if !l.contains(it) {
+                    let id = canonical(it);
+                    if !seen.contains(&id) {
+                        seen.push(id, l.len());
                         l.push(it.clone());
                     }
                 }
             }
             ListKind::Map(keys) => {
+                let id = |x: &Value| key_of(x, &keys);
+                let mut at = ListIndex::new(l.iter(), id);
                 for it in a {
-                    let pos = l
-                        .iter()
-                        .position(|x| keys.iter().all(|k| x.get(k) == it.get(k)));
-                    match pos {
+                    let k = id(it);
+                    match at.first(&k) {
                         Some(i) => merge_into(&mut l[i], it, names, kinds),
-                        None => l.push(it.clone()),
+                        None => {
+                            at.push(k, l.len());
+                            l.push(it.clone());
+                        }
                     }
                 }
             }
@@ -108,7 +115,11 @@ fn apply_to_live(
     sub: Option<&str>,
 ) -> ApiResult<Value> {
     let kinds = ListKinds::of(ctx);
-    let set = applied_set(ctx, applied, sub);
+    let status_sub = ctx.version().status;
+    let applied_values = fields::values_of(applied, &kinds, status_sub, sub);
+    let live_values = fields::values_of(live, &kinds, status_sub, sub);
+    let differs = |p: &fields::Path| live_values.get(p) != applied_values.get(p);
+    let set: FieldSet = applied_values.keys().cloned().collect();
     let mut entries = fields::entries(live);
     let mine = |e: &Entry| {
         e.manager == manager && e.operation == "Apply" && e.subresource.as_deref() == sub
@@ -119,7 +130,7 @@ fn apply_to_live(
         .filter(|e| !mine(e) && e.subresource.as_deref() == sub)
     {
         for p in set.intersection(&e.set) {
-            if fields::value_at(live, p) != fields::value_at(applied, p) {
+            if differs(p) {
                 conflicts.push((
                     e.manager.clone(),
                     e.api_version.clone(),
@@ -131,11 +142,7 @@ fn apply_to_live(
     if !conflicts.is_empty() && !ctx.query.force {
         return Err(conflict_error(ctx, ctx.name(), &conflicts));
     }
-    let changed: FieldSet = set
-        .iter()
-        .filter(|p| fields::value_at(live, p) != fields::value_at(applied, p))
-        .cloned()
-        .collect();
+    let changed: FieldSet = set.iter().filter(|p| differs(p)).cloned().collect();
     for e in entries.iter_mut().filter(|e| !mine(e)) {
         e.set.retain(|p| !changed.contains(p));
     }
@@ -150,9 +157,10 @@ fn apply_to_live(
         .flat_map(|e| e.set.iter().cloned())
         .collect();
     let mut merged = live.clone();
-    for p in previous.difference(&set).filter(|p| !others.contains(*p)) {
-        fields::remove_at(&mut merged, p);
-    }
+    field_index::remove_all(
+        &mut merged,
+        previous.difference(&set).filter(|p| !others.contains(*p)),
+    );
     let mut body = applied.clone();
     if let Some(m) = body.get_mut("metadata").and_then(Value::as_object_mut) {
         m.retain(|k, _| {

@@ -6,6 +6,8 @@ use super::registry::GroupResource;
 use super::store::{ObjKey, Store};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
 /// Who is making a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +57,9 @@ struct SaRef {
     uid: String,
 }
 
+/// The issuer of ServiceAccount tokens, and the audience of this API server (a token
+/// requested without audiences is for it; one for other audiences is refused here, as
+/// kube-apiserver's `--api-audiences` does).
 pub const SA_ISSUER: &str = "https://kubernetes.default.svc.cluster.local";
 
 pub struct Authenticator {
@@ -107,15 +112,49 @@ impl Authenticator {
         .map_err(|e| ApiError::internal(format!("signing the token failed: {e}")))
     }
 
-    /// Who a bearer token belongs to; `None` if nobody.
+    /// Who a bearer token belongs to, for this API server; `None` if nobody.
     pub fn identify(&self, token: &str, store: &Store) -> Option<UserInfo> {
-        if let Some(t) = self.tokens.iter().find(|t| t.token == token) {
-            return Some(t.user.clone());
-        }
-        self.service_account(token, store)
+        self.identify_for(token, store, &[SA_ISSUER.to_owned()])
+            .map(|(user, _)| user)
     }
 
-    fn service_account(&self, token: &str, store: &Store) -> Option<UserInfo> {
+    /// Who a bearer token belongs to when presented to one of `audiences` (TokenReview),
+    /// and which of them it is valid for. Static tokens are valid for all of them; a
+    /// ServiceAccount token for those named in its `aud` (a legacy Secret token, which
+    /// names none, for all).
+    pub fn identify_for(
+        &self,
+        token: &str,
+        store: &Store,
+        audiences: &[String],
+    ) -> Option<(UserInfo, Vec<String>)> {
+        if let Some(user) = self.static_user(token) {
+            return Some((user, audiences.to_vec()));
+        }
+        self.service_account(token, store, audiences)
+    }
+
+    /// The user of a static token, compared in constant time (digests, so that neither
+    /// the content nor the length of a token leaks through timing); every token is
+    /// compared.
+    fn static_user(&self, token: &str) -> Option<UserInfo> {
+        let presented = Sha256::digest(token.as_bytes());
+        let mut found = None;
+        for t in &self.tokens {
+            let known = Sha256::digest(t.token.as_bytes());
+            if bool::from(known[..].ct_eq(&presented[..])) {
+                found = Some(t.user.clone());
+            }
+        }
+        found
+    }
+
+    fn service_account(
+        &self,
+        token: &str,
+        store: &Store,
+        audiences: &[String],
+    ) -> Option<(UserInfo, Vec<String>)> {
         let mut v = Validation::new(Algorithm::HS256);
         v.validate_aud = false;
         v.required_spec_claims.clear();
@@ -124,6 +163,18 @@ impl Authenticator {
             jsonwebtoken::decode::<SaClaims>(token, &DecodingKey::from_secret(&self.key), &v)
                 .ok()?;
         let c = data.claims;
+        let valid_for: Vec<String> = if c.k8s.secret.is_some() && c.aud.is_empty() {
+            audiences.to_vec()
+        } else {
+            audiences
+                .iter()
+                .filter(|a| c.aud.contains(a))
+                .cloned()
+                .collect()
+        };
+        if valid_for.is_empty() {
+            return None;
+        }
         let sa = store.get(
             &GroupResource::new("", "serviceaccounts"),
             &ObjKey::new(&c.k8s.namespace, &c.k8s.serviceaccount.name),
@@ -140,7 +191,7 @@ impl Authenticator {
                 return None;
             }
         }
-        Some(UserInfo {
+        let user = UserInfo {
             username: c.sub,
             uid: c.k8s.serviceaccount.uid,
             groups: vec![
@@ -148,7 +199,8 @@ impl Authenticator {
                 format!("system:serviceaccounts:{}", c.k8s.namespace),
                 "system:authenticated".into(),
             ],
-        })
+        };
+        Some((user, valid_for))
     }
 
     /// Authenticate an `Authorization` header value.

@@ -3,19 +3,21 @@
 use super::registry::{Builtin, CellSource, Column, Origin, ResourceType, ScaleSpec, Version};
 use serde_json::{Value, json};
 
-struct Def {
-    group: &'static str,
-    version: &'static str,
-    kind: &'static str,
-    plural: &'static str,
-    namespaced: bool,
-    short: &'static [&'static str],
-    builtin: Builtin,
-    status: bool,
-    columns: Vec<Column>,
+pub(super) struct Def {
+    pub group: &'static str,
+    pub version: &'static str,
+    pub kind: &'static str,
+    pub plural: &'static str,
+    pub namespaced: bool,
+    pub short: &'static [&'static str],
+    pub builtin: Builtin,
+    pub status: bool,
+    /// `kubectl get all` lists the kinds of the category `all`.
+    pub all: bool,
+    pub columns: Vec<Column>,
 }
 
-fn col(name: &str, type_: &str, priority: i64, source: CellSource) -> Column {
+pub(super) fn col(name: &str, type_: &str, priority: i64, source: CellSource) -> Column {
     Column {
         name: name.to_string(),
         type_: type_.to_string(),
@@ -30,11 +32,11 @@ fn col(name: &str, type_: &str, priority: i64, source: CellSource) -> Column {
     }
 }
 
-fn name_col() -> Column {
+pub(super) fn name_col() -> Column {
     col("Name", "string", 0, CellSource::Name)
 }
 
-fn age_col() -> Column {
+pub(super) fn age_col() -> Column {
     col("Age", "string", 0, CellSource::Age)
 }
 
@@ -210,6 +212,7 @@ fn defs() -> Vec<Def> {
             short: &["ns"],
             builtin: B::Namespace,
             status: true,
+            all: false,
             columns: vec![
                 name_col(),
                 col(
@@ -230,6 +233,7 @@ fn defs() -> Vec<Def> {
             short: &["cm"],
             builtin: B::ConfigMap,
             status: false,
+            all: false,
             columns: vec![
                 name_col(),
                 col(
@@ -250,6 +254,7 @@ fn defs() -> Vec<Def> {
             short: &[],
             builtin: B::Secret,
             status: false,
+            all: false,
             columns: vec![
                 name_col(),
                 col("Type", "string", 0, CellSource::Func(|o| o["type"].clone())),
@@ -271,6 +276,7 @@ fn defs() -> Vec<Def> {
             short: &["sa"],
             builtin: B::ServiceAccount,
             status: false,
+            all: false,
             columns: vec![
                 name_col(),
                 col(
@@ -291,6 +297,7 @@ fn defs() -> Vec<Def> {
             short: &["ev"],
             builtin: B::Event,
             status: false,
+            all: false,
             columns: event_columns(),
         },
         Def {
@@ -302,6 +309,7 @@ fn defs() -> Vec<Def> {
             short: &["ev"],
             builtin: B::EventsV1,
             status: false,
+            all: false,
             columns: event_columns(),
         },
         Def {
@@ -313,6 +321,7 @@ fn defs() -> Vec<Def> {
             short: &[],
             builtin: B::Role,
             status: false,
+            all: false,
             columns: vec![name_col(), created_at()],
         },
         Def {
@@ -324,6 +333,7 @@ fn defs() -> Vec<Def> {
             short: &[],
             builtin: B::ClusterRole,
             status: false,
+            all: false,
             columns: vec![name_col(), created_at()],
         },
         Def {
@@ -335,6 +345,7 @@ fn defs() -> Vec<Def> {
             short: &[],
             builtin: B::RoleBinding,
             status: false,
+            all: false,
             columns: binding_columns(),
         },
         Def {
@@ -346,6 +357,7 @@ fn defs() -> Vec<Def> {
             short: &[],
             builtin: B::ClusterRoleBinding,
             status: false,
+            all: false,
             columns: binding_columns(),
         },
         Def {
@@ -357,6 +369,7 @@ fn defs() -> Vec<Def> {
             short: &["crd", "crds"],
             builtin: B::Crd,
             status: true,
+            all: false,
             columns: vec![name_col(), created_at()],
         },
         Def {
@@ -368,6 +381,7 @@ fn defs() -> Vec<Def> {
             short: &["deploy"],
             builtin: B::Deployment,
             status: true,
+            all: true,
             columns: deployment_columns(),
         },
         Def {
@@ -379,6 +393,7 @@ fn defs() -> Vec<Def> {
             short: &[],
             builtin: B::Lease,
             status: false,
+            all: false,
             columns: vec![
                 name_col(),
                 col(
@@ -438,6 +453,7 @@ fn review(
         short: &[],
         builtin: Builtin::Review,
         status: false,
+        all: false,
         columns,
     }
 }
@@ -446,6 +462,7 @@ fn review(
 pub fn builtin_types() -> Vec<ResourceType> {
     defs()
         .into_iter()
+        .chain(super::stored_kinds::defs())
         .map(|d| {
             let scale = (d.builtin == Builtin::Deployment).then(|| ScaleSpec {
                 spec_replicas: ".spec.replicas".into(),
@@ -477,7 +494,11 @@ pub fn builtin_types() -> Vec<ResourceType> {
                 singular: d.kind.to_lowercase(),
                 namespaced: d.namespaced,
                 short_names: d.short.iter().map(|s| s.to_string()).collect(),
-                categories: Vec::new(),
+                categories: if d.all {
+                    vec!["all".to_string()]
+                } else {
+                    Vec::new()
+                },
                 versions: vec![Version {
                     name: d.version.into(),
                     storage: true,

@@ -1,6 +1,7 @@
 //! From a parsed request to a handler: authentication, authorization, type lookup.
 
 use super::ApiServer;
+use super::auth::UserInfo;
 use super::context::Ctx;
 use super::error::{ApiError, ApiResult};
 use super::rbac::{self, Attributes};
@@ -25,8 +26,36 @@ pub struct Incoming {
     pub body: Bytes,
 }
 
+/// Who sends a request, known from its headers alone.
+pub enum Caller {
+    /// A path everyone may read (`/version`, `/healthz`, `/readyz`, `/livez`).
+    Anyone,
+    User(UserInfo),
+}
+
+/// Authenticate a request from its path and `Authorization` header (before its body is
+/// read): 401 for a missing or unknown token.
+pub fn identify(server: &ApiServer, path: &str, authorization: Option<&str>) -> ApiResult<Caller> {
+    match request::parse_path(path) {
+        Route::Version | Route::Health => Ok(Caller::Anyone),
+        _ => Ok(Caller::User(
+            server.auth.authenticate(authorization, &server.store)?,
+        )),
+    }
+}
+
+/// Answer a request as it arrived (headers and body together).
+#[cfg(test)]
 pub async fn dispatch(server: &Arc<ApiServer>, inc: Incoming) -> Reply {
-    match route(server, inc).await {
+    match identify(server, &inc.path, inc.authorization.as_deref()) {
+        Ok(caller) => serve(server, inc, caller).await,
+        Err(e) => e.into(),
+    }
+}
+
+/// Answer a request whose caller is known.
+pub async fn serve(server: &Arc<ApiServer>, inc: Incoming, caller: Caller) -> Reply {
+    match route(server, inc, caller).await {
         Ok(r) => r,
         Err(e) => e.into(),
     }
@@ -46,7 +75,7 @@ fn verb(method: &Method, p: &ResourcePath, q: &Query) -> ApiResult<&'static str>
     })
 }
 
-async fn route(server: &Arc<ApiServer>, inc: Incoming) -> ApiResult<Reply> {
+async fn route(server: &Arc<ApiServer>, inc: Incoming, caller: Caller) -> ApiResult<Reply> {
     let route = request::parse_path(&inc.path);
     match route {
         Route::Version => return Ok(discovery::version()),
@@ -55,9 +84,12 @@ async fn route(server: &Arc<ApiServer>, inc: Incoming) -> ApiResult<Reply> {
         }
         _ => {}
     }
-    let user = server
-        .auth
-        .authenticate(inc.authorization.as_deref(), &server.store)?;
+    let user = match caller {
+        Caller::User(u) => u,
+        Caller::Anyone => server
+            .auth
+            .authenticate(inc.authorization.as_deref(), &server.store)?,
+    };
     let query = request::parse_query(inc.query.as_deref())?;
     let wanted = request::wanted(inc.accept.as_deref());
     let path = match route {

@@ -5,10 +5,10 @@ use super::context::Ctx;
 use super::meta;
 use super::registry::Builtin;
 use serde_json::{Map, Value, json};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One step of a field path.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Pe {
     Field(String),
     /// A list element by its key fields (`k:{"name":"x"}`).
@@ -19,6 +19,8 @@ pub enum Pe {
 
 pub type Path = Vec<Pe>;
 pub type FieldSet = BTreeSet<Path>;
+/// The fields an object sets, each with its value there.
+pub type FieldValues<'a> = BTreeMap<Path, &'a Value>;
 
 /// How a list merges.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,7 +130,18 @@ pub fn fields_of(
     status_sub: bool,
     sub: Option<&str>,
 ) -> FieldSet {
-    let mut out = FieldSet::new();
+    values_of(obj, kinds, status_sub, sub).into_keys().collect()
+}
+
+/// [`fields_of`], each field with its value (a keyed list item's is the item): comparing
+/// two objects field by field is then a lookup per field, not a search.
+pub fn values_of<'a>(
+    obj: &'a Value,
+    kinds: &ListKinds<'_>,
+    status_sub: bool,
+    sub: Option<&str>,
+) -> FieldValues<'a> {
+    let mut out = FieldValues::new();
     let Some(o) = obj.as_object() else { return out };
     for (k, v) in o {
         let take = match (k.as_str(), sub) {
@@ -170,7 +183,13 @@ pub fn fields_of(
     out
 }
 
-fn walk(v: &Value, path: Path, names: &[String], kinds: &ListKinds<'_>, out: &mut FieldSet) {
+fn walk<'a>(
+    v: &'a Value,
+    path: Path,
+    names: &[String],
+    kinds: &ListKinds<'_>,
+    out: &mut FieldValues<'a>,
+) {
     match v {
         Value::Object(m) if !m.is_empty() => {
             for (k, child) in m {
@@ -183,19 +202,19 @@ fn walk(v: &Value, path: Path, names: &[String], kinds: &ListKinds<'_>, out: &mu
         }
         Value::Array(items) if !items.is_empty() => match kinds.kind(names) {
             ListKind::Atomic => {
-                out.insert(path);
+                out.entry(path).or_insert(v);
             }
             ListKind::Set => {
                 for it in items {
                     let mut p = path.clone();
                     p.push(Pe::Val(it.to_string()));
-                    out.insert(p);
+                    out.entry(p).or_insert(it);
                 }
             }
             ListKind::Map(keys) => {
                 for it in items {
                     let Some(item) = it.as_object() else {
-                        out.insert(path.clone());
+                        out.entry(path.clone()).or_insert(v);
                         continue;
                     };
                     let key: Map<String, Value> = keys
@@ -204,7 +223,7 @@ fn walk(v: &Value, path: Path, names: &[String], kinds: &ListKinds<'_>, out: &mu
                         .collect();
                     let mut p = path.clone();
                     p.push(Pe::Key(Value::Object(key).to_string()));
-                    out.insert(p.clone());
+                    out.entry(p.clone()).or_insert(it);
                     for (k, child) in item.iter().filter(|(k, _)| !keys.contains(k)) {
                         let mut cp = p.clone();
                         cp.push(Pe::Field(k.clone()));
@@ -216,88 +235,9 @@ fn walk(v: &Value, path: Path, names: &[String], kinds: &ListKinds<'_>, out: &mu
             }
         },
         _ => {
-            out.insert(path);
+            out.entry(path).or_insert(v);
         }
     }
-}
-
-/// The value at a path, if set.
-pub fn value_at<'a>(obj: &'a Value, path: &[Pe]) -> Option<&'a Value> {
-    let mut cur = obj;
-    for pe in path {
-        cur = match pe {
-            Pe::Field(f) => cur.get(f)?,
-            Pe::Key(k) => {
-                let key: Map<String, Value> = serde_json::from_str(k).ok()?;
-                cur.as_array()?
-                    .iter()
-                    .find(|it| key.iter().all(|(kk, kv)| it.get(kk) == Some(kv)))?
-            }
-            Pe::Val(v) => {
-                let want: Value = serde_json::from_str(v).ok()?;
-                cur.as_array()?.iter().find(|it| **it == want)?
-            }
-        };
-    }
-    Some(cur)
-}
-
-/// Remove the field at a path (and any parent objects it leaves empty).
-pub fn remove_at(obj: &mut Value, path: &[Pe]) {
-    let Some((last, parent)) = path.split_last() else {
-        return;
-    };
-    let Some(p) = value_at_mut(obj, parent) else {
-        return;
-    };
-    match last {
-        Pe::Field(f) => {
-            if let Some(m) = p.as_object_mut() {
-                m.remove(f);
-            }
-        }
-        Pe::Key(k) => {
-            if let (Ok(key), Some(a)) = (
-                serde_json::from_str::<Map<String, Value>>(k),
-                p.as_array_mut(),
-            ) {
-                a.retain(|it| !key.iter().all(|(kk, kv)| it.get(kk) == Some(kv)));
-            }
-        }
-        Pe::Val(v) => {
-            if let (Ok(want), Some(a)) = (serde_json::from_str::<Value>(v), p.as_array_mut()) {
-                a.retain(|it| *it != want);
-            }
-        }
-    }
-    let empty = match p {
-        Value::Object(m) => m.is_empty(),
-        Value::Array(a) => a.is_empty(),
-        _ => false,
-    };
-    if empty && parent.len() > 1 {
-        remove_at(obj, parent);
-    }
-}
-
-fn value_at_mut<'a>(obj: &'a mut Value, path: &[Pe]) -> Option<&'a mut Value> {
-    let mut cur = obj;
-    for pe in path {
-        cur = match pe {
-            Pe::Field(f) => cur.get_mut(f)?,
-            Pe::Key(k) => {
-                let key: Map<String, Value> = serde_json::from_str(k).ok()?;
-                cur.as_array_mut()?
-                    .iter_mut()
-                    .find(|it| key.iter().all(|(kk, kv)| it.get(kk) == Some(kv)))?
-            }
-            Pe::Val(v) => {
-                let want: Value = serde_json::from_str(v).ok()?;
-                cur.as_array_mut()?.iter_mut().find(|it| **it == want)?
-            }
-        };
-    }
-    Some(cur)
 }
 
 /// `.spec.containers[name="x"].image`, as apply conflicts name fields.
@@ -450,15 +390,19 @@ pub fn record(
     }
     let kinds = ListKinds::of(ctx);
     let status_sub = ctx.version().status;
-    let new_set = fields_of(obj, &kinds, status_sub, sub);
+    let new_values = values_of(obj, &kinds, status_sub, sub);
     let changed: FieldSet = match old {
-        None => new_set.clone(),
-        Some(o) => new_set
-            .iter()
-            .filter(|p| value_at(o, p) != value_at(obj, p))
-            .cloned()
-            .collect(),
+        None => new_values.keys().cloned().collect(),
+        Some(o) => {
+            let old_values = values_of(o, &kinds, status_sub, sub);
+            new_values
+                .iter()
+                .filter(|(p, v)| old_values.get(*p).copied() != Some(**v))
+                .map(|(p, _)| p.clone())
+                .collect()
+        }
     };
+    let new_set: FieldSet = new_values.into_keys().collect();
     let mut list = if old.is_some() {
         entries(obj)
     } else {
@@ -520,19 +464,5 @@ mod tests {
             path_string(&[Pe::Field("spec".into()), Pe::Field("size".into())]),
             ".spec.size"
         );
-    }
-
-    #[test]
-    fn remove_cleans_parents() {
-        let mut obj = json!({"spec": {"a": {"b": 1}, "c": 2}});
-        remove_at(
-            &mut obj,
-            &[
-                Pe::Field("spec".into()),
-                Pe::Field("a".into()),
-                Pe::Field("b".into()),
-            ],
-        );
-        assert_eq!(obj, json!({"spec": {"c": 2}}));
     }
 }

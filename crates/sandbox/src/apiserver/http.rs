@@ -1,23 +1,21 @@
-//! HTTPS serving: TLS, HTTP/1.1 and HTTP/2 connections, request bodies with a size limit,
-//! and turning handler replies (or errors, or panics) into responses.
+//! HTTPS serving of one API server: authenticating a request before reading its body (up
+//! to a size limit), and turning handler replies (or errors, or panics) into responses.
+//! Connections are accepted by [`crate::serve`].
 
 use super::ApiServer;
 use super::dispatch::{self, Incoming};
 use super::error::ApiError;
 use super::reply::{Reply, RespBody};
+use crate::serve::{self, HostCheck, Serving};
 use bytes::Bytes;
 use futures::FutureExt;
 use http::{HeaderValue, Request, Response, StatusCode, header};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming as Body;
-use hyper_util::rt::TokioIo;
-use hyper_util::server::conn::auto;
 use std::convert::Infallible;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use tokio::net::TcpListener;
-use tokio_rustls::TlsAcceptor;
-use tokio_util::task::TaskTracker;
 
 /// Largest accepted request body (the apiserver's limit).
 pub const MAX_BODY: usize = 3 * 1024 * 1024;
@@ -89,12 +87,19 @@ async fn handle(
         user_agent: header_str(&req, header::USER_AGENT).unwrap_or_default(),
         body: Bytes::new(),
     };
+    // Who asks is known before the body is read: an unauthenticated client cannot make
+    // the server hold its body.
+    let caller =
+        match dispatch::identify(&server, &incoming.path, incoming.authorization.as_deref()) {
+            Ok(c) => c,
+            Err(err) => return Ok(into_response(err.into())),
+        };
     let body = match read_body(req.into_body()).await {
         Ok(b) => b,
         Err(err) => return Ok(into_response(err.into())),
     };
     let incoming = Incoming { body, ..incoming };
-    let reply = AssertUnwindSafe(dispatch::dispatch(&server, incoming))
+    let reply = AssertUnwindSafe(dispatch::serve(&server, incoming, caller))
         .catch_unwind()
         .await;
     let reply = reply.unwrap_or_else(|_| {
@@ -132,47 +137,29 @@ async fn read_body(mut body: Body) -> Result<Bytes, ApiError> {
     Ok(buf.freeze())
 }
 
-/// Runs hyper's HTTP/2 stream tasks on the server's [`TaskTracker`], so that stopping waits
-/// for them too.
-#[derive(Clone)]
-struct TrackedExecutor(TaskTracker);
-
-impl<F> hyper::rt::Executor<F> for TrackedExecutor
-where
-    F: std::future::Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    fn execute(&self, future: F) {
-        self.0.spawn(future);
-    }
-}
-
-/// Accept TLS connections on `listener` until the server shuts down.
+/// Serve `server` on `listener` (TLS) until it shuts down; its connections run on the
+/// server's task tracker, so that [`ApiServer::stop`] waits for them.
 pub async fn serve(server: Arc<ApiServer>, listener: TcpListener, tls: Arc<rustls::ServerConfig>) {
-    let acceptor = TlsAcceptor::from(tls);
-    loop {
-        let accepted = tokio::select! {
-            _ = server.shutdown.cancelled() => break,
-            a = listener.accept() => a,
-        };
-        let Ok((tcp, _)) = accepted else { continue };
-        let _ = tcp.set_nodelay(true);
-        let acceptor = acceptor.clone();
-        let tasks = server.tasks.clone();
-        let server = server.clone();
-        tasks.spawn(async move {
-            let Ok(stream) = acceptor.accept(tcp).await else {
-                return;
-            };
-            let shutdown = server.shutdown.clone();
-            let executor = TrackedExecutor(server.tasks.clone());
-            let svc = hyper::service::service_fn(move |req| handle(server.clone(), req));
-            let builder = auto::Builder::new(executor);
-            let conn = builder.serve_connection(TokioIo::new(stream), svc);
-            tokio::select! {
-                _ = conn => {}
-                _ = shutdown.cancelled() => {}
-            }
-        });
-    }
+    let hosts = HostCheck::for_url(&server.url);
+    let shutdown = server.shutdown.clone().cancelled_owned();
+    let serving = Serving {
+        service: hyper::service::service_fn({
+            let server = server.clone();
+            move |req| handle(server.clone(), req)
+        }),
+        refuse: |host: &str| {
+            into_response(
+                ApiError::bad_request(format!(
+                    "the Host header {host:?} does not name this server; use the address in the kubeconfig"
+                ))
+                .into(),
+            )
+        },
+        hosts,
+        tls: Some(tls),
+        limits: serve::API_LIMITS,
+        tasks: server.tasks.clone(),
+        name: server.name.clone(),
+    };
+    serve::run(serving, listener, shutdown).await;
 }

@@ -10,21 +10,32 @@ pub fn now() -> String {
         .to_string()
 }
 
-pub fn meta_mut(obj: &mut Value) -> &mut Map<String, Value> {
+/// The map at `obj[key]`, made an object (and `obj` too) if it was anything else: for
+/// writing into objects whose fields a client may have given any type.
+pub fn object_at<'a>(obj: &'a mut Value, key: &str) -> &'a mut Map<String, Value> {
     if !obj.is_object() {
         *obj = json!({});
     }
-    let Value::Object(o) = obj else {
-        unreachable!("made an object above")
-    };
-    let m = o.entry("metadata").or_insert_with(|| json!({}));
-    if !m.is_object() {
-        *m = json!({});
+    match obj {
+        Value::Object(o) => field_map(o, key),
+        _ => unreachable!("made an object above"),
     }
-    match m {
+}
+
+/// The map at `m[key]`, made an object if it was anything else.
+pub fn field_map<'a>(m: &'a mut Map<String, Value>, key: &str) -> &'a mut Map<String, Value> {
+    let v = m.entry(key).or_insert_with(|| json!({}));
+    if !v.is_object() {
+        *v = json!({});
+    }
+    match v {
         Value::Object(m) => m,
         _ => unreachable!("made an object above"),
     }
+}
+
+pub fn meta_mut(obj: &mut Value) -> &mut Map<String, Value> {
+    object_at(obj, "metadata")
 }
 
 /// The object as `PartialObjectMetadata`: its metadata only.

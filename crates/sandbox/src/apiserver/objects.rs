@@ -7,10 +7,12 @@ use super::admission;
 use super::context::Ctx;
 use super::error::{ApiError, ApiResult};
 use super::fields;
+use super::limits;
 use super::meta;
 use super::protobuf;
 use super::registry::Builtin;
 use super::request::FieldValidation;
+use super::shape;
 use klutch::schema::Operation;
 use serde_json::{Value, json};
 
@@ -230,6 +232,7 @@ pub fn prepare_create(
     apply: bool,
 ) -> ApiResult<(Value, Warnings)> {
     check_type(ctx, &mut obj)?;
+    shape::check(&ctx.rt, &obj).map_err(|e| shape::decode_error(ctx, &e))?;
     check_namespace(ctx, &mut obj)?;
     if meta::name(&obj).is_empty()
         && let Some(prefix) = obj["metadata"]["generateName"]
@@ -256,6 +259,7 @@ pub fn prepare_create(
     }
     let op = if apply { "Apply" } else { "Update" };
     fields::record(ctx, &mut obj, None, manager, op, None);
+    limits::check_object(&obj).map_err(|c| invalid(ctx, meta::name(&obj), vec![c]))?;
     Ok((obj, warnings))
 }
 
@@ -311,6 +315,12 @@ pub fn prepare_update(
         op,
     } = *change;
     check_type(ctx, &mut new)?;
+    if let Err(e) = shape::check(&ctx.rt, &new) {
+        return Err(match how {
+            UpdateKind::Put => shape::decode_error(ctx, &e),
+            UpdateKind::Patch => shape::patch_error(ctx, ctx.name(), &new, &e),
+        });
+    }
     check_namespace(ctx, &mut new)?;
     let name = ctx.name();
     match new["metadata"]["name"].as_str() {
@@ -431,6 +441,7 @@ pub fn prepare_update(
         meta::meta_mut(&mut new).insert("generation".into(), json!(g + 1));
     }
     fields::record(ctx, &mut new, Some(old), manager, op, sub);
+    limits::check_object(&new).map_err(|c| invalid(ctx, name, vec![c]))?;
     if strip_volatile(&new) == strip_volatile(old) {
         return Ok((None, warnings));
     }

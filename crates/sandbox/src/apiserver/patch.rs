@@ -6,6 +6,7 @@ use super::apply;
 use super::context::Ctx;
 use super::error::{ApiError, ApiResult};
 use super::fields::ListKinds;
+use super::limits;
 use super::objects::{self, UpdateKind};
 use super::reply::Reply;
 use super::scale::scale_write;
@@ -41,29 +42,7 @@ fn apply_patch(ctx: &Ctx, pt: PatchType, target: &Value) -> ApiResult<Value> {
             json_patch::merge(&mut out, &p);
             Ok(out)
         }
-        PatchType::Json => {
-            let p: json_patch::Patch = serde_json::from_slice(&ctx.body)
-                .map_err(|e| ApiError::bad_request(format!("the JSON patch is malformed: {e}; expected a list of operations like [{{\"op\":\"replace\",\"path\":\"/spec/x\",\"value\":1}}]")))?;
-            let mut out = target.clone();
-            for op in p.0 {
-                // As kube-apiserver (evanphx/json-patch): `test` of a missing path
-                // against null passes (kube-rs's finalizer helper relies on it).
-                if let json_patch::PatchOperation::Test(t) = &op
-                    && t.value.is_null()
-                    && out.pointer(t.path.as_str()).is_none()
-                {
-                    continue;
-                }
-                json_patch::patch(&mut out, std::slice::from_ref(&op)).map_err(|e| {
-                    ApiError::new(
-                        422,
-                        "Invalid",
-                        format!("the JSON patch could not be applied: {e}"),
-                    )
-                })?;
-            }
-            Ok(out)
-        }
+        PatchType::Json => limits::apply_json_patch(ctx, target, &ctx.body),
         PatchType::Strategic => {
             let p = objects::parse_json(&ctx.body)?;
             smp::apply(target, &p, &ListKinds::of(ctx))

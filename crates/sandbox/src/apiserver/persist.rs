@@ -41,7 +41,15 @@ pub struct Loaded {
 }
 
 impl Persist {
+    /// Open the database at `path`, creating it private to its owner (0600): it holds
+    /// ServiceAccount tokens and kubeconfig Secrets.
     pub fn open(path: &Path) -> Result<Self, PersistError> {
+        crate::files::open_private(path).map_err(|e| {
+            PersistError::Db(format!(
+                "cannot create the state database {}: {e}",
+                path.display()
+            ))
+        })?;
         let db = Database::create(path).map_err(|source| match source {
             redb::DatabaseError::DatabaseAlreadyOpen => PersistError::Locked {
                 path: path.display().to_string(),

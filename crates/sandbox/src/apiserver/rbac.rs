@@ -203,7 +203,7 @@ pub fn bootstrap_policy() -> Vec<(&'static str, Value)> {
             role(
                 "edit",
                 json!([
-            {"apiGroups": ["", "apps", "coordination.k8s.io", "events.k8s.io"], "resources": ["*"], "verbs": write.clone()}]),
+            {"apiGroups": ["", "apps", "batch", "coordination.k8s.io", "events.k8s.io", "networking.k8s.io"], "resources": ["*"], "verbs": write.clone()}]),
             ),
         ),
         (
@@ -211,7 +211,9 @@ pub fn bootstrap_policy() -> Vec<(&'static str, Value)> {
             role(
                 "view",
                 json!([
-            {"apiGroups": ["", "apps", "coordination.k8s.io", "events.k8s.io"], "resources": ["configmaps", "serviceaccounts", "events", "deployments", "leases", "namespaces"], "verbs": read.clone()}]),
+            {"apiGroups": ["", "apps", "batch", "coordination.k8s.io", "events.k8s.io", "networking.k8s.io"], "resources": ["configmaps", "serviceaccounts", "events", "deployments", "leases", "namespaces",
+                "pods", "services", "endpoints", "persistentvolumeclaims", "replicationcontrollers", "replicasets", "statefulsets", "daemonsets",
+                "jobs", "cronjobs", "ingresses", "networkpolicies"], "verbs": read.clone()}]),
             ),
         ),
         (

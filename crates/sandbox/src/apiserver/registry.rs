@@ -110,6 +110,10 @@ pub enum Builtin {
     EventsV1,
     /// Not stored: create-only reviews (SelfSubjectAccessReview, ...).
     Review,
+    /// Stored and served, with no behaviour of its own: a cluster's workload, network and
+    /// storage kinds (pods, services, nodes, …), which nothing in the sandbox runs, so
+    /// that generic tools list them (empty) instead of failing on a 404.
+    Stored,
 }
 
 #[derive(Debug, Clone)]

@@ -6,10 +6,12 @@ use super::ApiServer;
 use super::auth::{SaToken, UserInfo};
 use super::context::Ctx;
 use super::error::{ApiError, ApiResult};
+use super::meta::{meta_mut, object_at};
 use super::objects;
 use super::rbac::{self, Attributes};
 use super::registry::GroupResource;
 use super::reply::Reply;
+use super::shape;
 use super::store::ObjKey;
 use serde_json::{Value, json};
 
@@ -43,6 +45,15 @@ fn review_status(server: &ApiServer, user: &UserInfo, spec: &Value) -> Value {
     }
 }
 
+/// The strings of a JSON list (others skipped).
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|x| x.as_str().map(String::from))
+        .collect()
+}
+
 fn user_json(u: &UserInfo) -> Value {
     json!({"username": u.username, "uid": u.uid, "groups": u.groups})
 }
@@ -50,21 +61,15 @@ fn user_json(u: &UserInfo) -> Value {
 pub fn create(server: &ApiServer, ctx: &Ctx) -> ApiResult<Reply> {
     let mut obj = objects::decode_body(ctx)?;
     objects::check_type(ctx, &mut obj)?;
+    shape::check(&ctx.rt, &obj).map_err(|e| shape::decode_error(ctx, &e))?;
     let spec = obj["spec"].clone();
     let status = match ctx.rt.plural.as_str() {
         "selfsubjectaccessreviews" => review_status(server, &ctx.user, &spec),
         "subjectaccessreviews" => {
-            let strs = |v: &Value| {
-                v.as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|x| x.as_str().map(String::from))
-                    .collect::<Vec<_>>()
-            };
             let subject = UserInfo {
                 username: spec["user"].as_str().unwrap_or("").to_string(),
                 uid: spec["uid"].as_str().unwrap_or("").to_string(),
-                groups: strs(&spec["groups"]),
+                groups: strings(&spec["groups"]),
             };
             review_status(server, &subject, &spec)
         }
@@ -86,9 +91,13 @@ pub fn create(server: &ApiServer, ctx: &Ctx) -> ApiResult<Reply> {
         "selfsubjectreviews" => json!({"userInfo": user_json(&ctx.user)}),
         "tokenreviews" => {
             let token = spec["token"].as_str().unwrap_or("");
-            match server.auth.identify(token, &server.store) {
-                Some(u) => {
-                    json!({"authenticated": true, "user": user_json(&u), "audiences": spec["audiences"]})
+            let mut wanted = strings(&spec["audiences"]);
+            if wanted.is_empty() {
+                wanted.push(super::auth::SA_ISSUER.to_owned());
+            }
+            match server.auth.identify_for(token, &server.store, &wanted) {
+                Some((u, audiences)) => {
+                    json!({"authenticated": true, "user": user_json(&u), "audiences": audiences})
                 }
                 None => json!({"authenticated": false, "error": "invalid bearer token"}),
             }
@@ -96,10 +105,7 @@ pub fn create(server: &ApiServer, ctx: &Ctx) -> ApiResult<Reply> {
         other => return Err(ApiError::not_found_path().with_details(json!({"kind": other}))),
     };
     obj["status"] = status;
-    if obj["metadata"].is_null() {
-        obj["metadata"] = json!({});
-    }
-    obj["metadata"]["creationTimestamp"] = Value::Null;
+    meta_mut(&mut obj).insert("creationTimestamp".into(), Value::Null);
     Ok(Reply::value(201, &obj))
 }
 
@@ -110,6 +116,17 @@ pub fn token_request(server: &ApiServer, ctx: &Ctx) -> ApiResult<Reply> {
     } else {
         objects::decode_body(ctx)?
     };
+    // The body is a TokenRequest whatever the URL's resource (serviceaccounts) is.
+    for (k, v) in [
+        ("apiVersion", "authentication.k8s.io/v1"),
+        ("kind", "TokenRequest"),
+    ] {
+        if req.get(k).is_none_or(Value::is_null) {
+            req[k] = json!(v);
+        }
+    }
+    shape::check_kind("authentication.k8s.io", "TokenRequest", &req)
+        .map_err(|e| shape::decode_error_as("TokenRequest", "v1", &e))?;
     let sa = server
         .store
         .get(
@@ -132,12 +149,10 @@ pub fn token_request(server: &ApiServer, ctx: &Ctx) -> ApiResult<Reply> {
             )],
         ));
     }
-    let audiences: Vec<String> = req["spec"]["audiences"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|a| a.as_str().map(String::from))
-        .collect();
+    let mut audiences = strings(&req["spec"]["audiences"]);
+    if audiences.is_empty() {
+        audiences.push(super::auth::SA_ISSUER.to_owned());
+    }
     let exp = jiff::Timestamp::now().as_second() + seconds;
     let token = server.auth.mint(SaToken {
         namespace: ctx.namespace(),
@@ -153,12 +168,9 @@ pub fn token_request(server: &ApiServer, ctx: &Ctx) -> ApiResult<Reply> {
     req["apiVersion"] = json!("authentication.k8s.io/v1");
     req["kind"] = json!("TokenRequest");
     req["metadata"] = json!({"name": ctx.name(), "namespace": ctx.namespace(), "creationTimestamp": super::meta::now()});
-    req["spec"]["audiences"] = json!(if audiences.is_empty() {
-        vec![super::auth::SA_ISSUER.to_string()]
-    } else {
-        audiences
-    });
-    req["spec"]["expirationSeconds"] = json!(seconds);
+    let spec = object_at(&mut req, "spec");
+    spec.insert("audiences".into(), json!(audiences));
+    spec.insert("expirationSeconds".into(), json!(seconds));
     req["status"] = json!({"token": token, "expirationTimestamp": exp_ts});
     Ok(Reply::value(201, &req))
 }

@@ -1,9 +1,12 @@
 //! Strategic merge patch for built-in kinds: lists merged by their merge key, primitive
 //! sets merged, and the `$patch`, `$retainKeys`, `$setElementOrder/…` and
-//! `$deleteFromPrimitiveList/…` directives.
+//! `$deleteFromPrimitiveList/…` directives. Every list merge indexes the items once
+//! (O(n log n)); it runs in the store's write turn.
 
+use super::field_index::{ListIndex, canonical, key_of};
 use super::fields::{ListKind, ListKinds};
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 
 /// Why a strategic merge patch could not be applied (a 400 or 422).
 #[derive(Debug, thiserror::Error)]
@@ -61,7 +64,7 @@ fn merge_map(
         Some(other) => return Err(SmpError::Bad(format!("unknown $patch directive {other:?}"))),
     }
     if let Some(retain) = patch.get("$retainKeys") {
-        let keep: Vec<&str> = retain
+        let keep: std::collections::HashSet<&str> = retain
             .as_array()
             .ok_or_else(|| SmpError::Bad("$retainKeys must be a list of field names".into()))?
             .iter()
@@ -87,7 +90,8 @@ fn merge_map(
                 .as_array()
                 .ok_or_else(|| SmpError::Bad(format!("{k} must be a list")))?;
             if let Some(Value::Array(list)) = orig.get_mut(field) {
-                list.retain(|x| !remove.contains(x));
+                let remove = ListIndex::new(remove.iter(), canonical);
+                list.retain(|x| !remove.contains(&canonical(x)));
             }
             continue;
         }
@@ -118,8 +122,11 @@ fn merge_map(
                         merge_keyed(oa, pa, &keys, names, kinds)?
                     }
                     (Some(Value::Array(mut oa)), ListKind::Set) => {
+                        let mut seen = ListIndex::new(oa.iter(), canonical);
                         for x in pa {
-                            if !oa.contains(x) {
+                            let id = canonical(x);
+                            if !seen.contains(&id) {
+                                seen.push(id, oa.len());
                                 oa.push(x.clone());
                             }
                         }
@@ -148,12 +155,8 @@ fn merge_map(
     Ok(MapOutcome::Keep)
 }
 
-fn same_key(a: &Value, b: &Value, keys: &[String]) -> bool {
-    keys.iter().all(|k| a.get(k) == b.get(k))
-}
-
 fn merge_keyed(
-    mut orig: Vec<Value>,
+    orig: Vec<Value>,
     patch: &[Value],
     keys: &[String],
     names: &mut Vec<String>,
@@ -169,6 +172,8 @@ fn merge_keyed(
             .map(strip_directives)
             .collect());
     }
+    let mut at = ListIndex::new(orig.iter(), |x| key_of(x, keys));
+    let mut slots: Vec<Option<Value>> = orig.into_iter().map(Some).collect();
     for p in patch {
         let Some(pm) = p.as_object() else {
             return Err(SmpError::Bad(format!(
@@ -182,36 +187,81 @@ fn merge_keyed(
                 names.join(".")
             )));
         }
-        let pos = orig.iter().position(|o| same_key(o, p, keys));
-        match (pos, pm.get("$patch").and_then(Value::as_str)) {
-            (Some(i), Some("delete")) => {
-                orig.remove(i);
-            }
-            (None, Some("delete")) => {}
-            (Some(i), _) => {
-                if let Value::Object(om) = &mut orig[i] {
-                    merge_map(om, pm, names, kinds)?;
+        let id = key_of(p, keys);
+        match pm.get("$patch").and_then(Value::as_str) {
+            Some("delete") => {
+                if let Some(i) = at.take_first(&id) {
+                    slots[i] = None;
                 }
             }
-            (None, _) => orig.push(strip_directives(p)),
+            _ => match at.first(&id) {
+                Some(i) => {
+                    if let Some(Value::Object(om)) = &mut slots[i] {
+                        merge_map(om, pm, names, kinds)?;
+                    }
+                }
+                None => {
+                    at.push(id, slots.len());
+                    slots.push(Some(strip_directives(p)));
+                }
+            },
         }
     }
-    Ok(orig)
+    Ok(slots.into_iter().flatten().collect())
 }
 
 /// Order elements as `$setElementOrder` lists them; others keep their place at the end.
 fn reorder(list: &mut Vec<Value>, order: &[Value]) {
-    let mut rest = std::mem::take(list);
+    let mut rest: Vec<Option<Value>> = std::mem::take(list).into_iter().map(Some).collect();
+    // One index per set of fields the order's elements name (a keyed list's merge key).
+    let mut by_fields: HashMap<Vec<String>, ListIndex> = HashMap::new();
+    let mut by_value: Option<ListIndex> = None;
     for o in order {
-        let pos = rest.iter().position(|x| match o.as_object() {
-            Some(om) => om.iter().all(|(k, v)| x.get(k) == Some(v)),
-            None => x == o,
-        });
-        if let Some(i) = pos {
-            list.push(rest.remove(i));
+        let found = match o.as_object() {
+            Some(om) => {
+                let fields: Vec<String> = om.keys().cloned().collect();
+                let index = by_fields.entry(fields.clone()).or_insert_with(|| {
+                    ListIndex::new(
+                        rest.iter().map(|x| x.as_ref().unwrap_or(&Value::Null)),
+                        |x| {
+                            if fields.iter().all(|f| x.get(f).is_some()) {
+                                key_of(x, &fields)
+                            } else {
+                                String::new()
+                            }
+                        },
+                    )
+                });
+                let id = key_of(o, &fields);
+                take_alive(index, &id, &rest)
+            }
+            None => {
+                let index = by_value.get_or_insert_with(|| {
+                    ListIndex::new(
+                        rest.iter().map(|x| x.as_ref().unwrap_or(&Value::Null)),
+                        canonical,
+                    )
+                });
+                take_alive(index, &canonical(o), &rest)
+            }
+        };
+        if let Some(i) = found
+            && let Some(x) = rest[i].take()
+        {
+            list.push(x);
         }
     }
-    list.extend(rest);
+    list.extend(rest.into_iter().flatten());
+}
+
+/// The first position with `id` whose element is still in `rest`.
+fn take_alive(index: &mut ListIndex, id: &str, rest: &[Option<Value>]) -> Option<usize> {
+    while let Some(i) = index.take_first(id) {
+        if rest[i].is_some() {
+            return Some(i);
+        }
+    }
+    None
 }
 
 #[cfg(test)]

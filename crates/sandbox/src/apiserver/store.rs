@@ -1,14 +1,18 @@
 //! The object store of one API server: objects by type and key, one resourceVersion
 //! counter, a bounded event history for watches, and a broadcast of every change.
 //!
-//! All writes go through [`Store::mutate`], which runs a caller's read-modify-write under
-//! the write lock, so there are no lost updates and events are totally ordered.
+//! All writes go through [`Store::mutate`]: writers take turns (one read-modify-write at a
+//! time, so there are no lost updates and events are totally ordered), and a write is
+//! published to readers and watchers only once it is committed to disk. Readers never
+//! wait for a writer's work (its patching, validation, fsync), only for the moment a
+//! committed change is put in place.
 
 use super::error::{ApiError, ApiResult};
+use super::limits;
 use super::persist::{Persist, PersistError};
 use super::registry::GroupResource;
 use bytes::Bytes;
-use parking_lot::RwLock;
+use parking_lot::{Mutex, RwLock};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
@@ -138,6 +142,8 @@ struct Inner {
 
 pub struct Store {
     inner: RwLock<Inner>,
+    /// Held by the one writer at work; readers do not take it.
+    writer: Mutex<()>,
     tx: broadcast::Sender<Arc<Event>>,
     persist: Option<Persist>,
     history_limit: usize,
@@ -232,6 +238,7 @@ impl Store {
                 history: VecDeque::new(),
                 compacted: rv,
             }),
+            writer: Mutex::new(()),
             tx,
             persist,
             history_limit: DEFAULT_HISTORY,
@@ -308,7 +315,9 @@ impl Store {
     }
 
     /// Read-modify-write one object atomically. `decide` sees the current object and says
-    /// what to store; the store assigns the resourceVersion, persists, and tells watchers.
+    /// what to store (it may read the store, not write it); the store assigns the
+    /// resourceVersion, refuses what could not be read back (too deep, too large: 422),
+    /// persists, and then publishes to readers and watchers.
     /// With `dry_run`, nothing is stored and the result carries no new resourceVersion.
     /// Returns the object as stored (for a delete: its last state) and what happened.
     pub fn mutate<F>(
@@ -346,10 +355,13 @@ impl Store {
             };
             return Ok(Committed { obj, event });
         }
-        let mut inner = self.inner.write();
-        let current = inner.data.get(gr).and_then(|m| m.get(key)).cloned();
+        let _turn = self.writer.lock();
+        let (current, rv) = {
+            let inner = self.inner.read();
+            let current = inner.data.get(gr).and_then(|m| m.get(key)).cloned();
+            (current, inner.rv + 1)
+        };
         let write = decide(current.as_ref())?;
-        let rv = inner.rv + 1;
         let (type_, stored) = match write {
             Write::Unchanged => {
                 let obj =
@@ -358,6 +370,13 @@ impl Store {
             }
             Write::Put(mut value) => {
                 set_rv(&mut value, rv);
+                if let Err((field, message, _)) = limits::check_object(&value) {
+                    return Err(ApiError::new(
+                        422,
+                        "Invalid",
+                        format!("{gr} {:?} is invalid: {field}: {message}", key.name),
+                    ));
+                }
                 let type_ = if current.is_some() {
                     EventType::Modified
                 } else {
@@ -365,11 +384,6 @@ impl Store {
                 };
                 let stored = Arc::new(Stored::for_event(value, rv, type_));
                 self.persist_write(gr, key, Some(&stored.json), rv)?;
-                inner
-                    .data
-                    .entry(gr.clone())
-                    .or_default()
-                    .insert(key.clone(), stored.clone());
                 (type_, stored)
             }
             Write::Delete => {
@@ -379,16 +393,28 @@ impl Store {
                 self.persist_write(gr, key, None, rv)?;
                 let mut value = cur.value.clone();
                 set_rv(&mut value, rv);
-                let stored = Arc::new(Stored::for_event(value, rv, EventType::Deleted));
-                if let Some(m) = inner.data.get_mut(gr) {
-                    m.remove(key);
-                    if m.is_empty() {
-                        inner.data.remove(gr);
-                    }
-                }
-                (EventType::Deleted, stored)
+                (
+                    EventType::Deleted,
+                    Arc::new(Stored::for_event(value, rv, EventType::Deleted)),
+                )
             }
         };
+        // Committed: publish to readers and watchers at once.
+        let mut inner = self.inner.write();
+        if type_ == EventType::Deleted {
+            if let Some(m) = inner.data.get_mut(gr) {
+                m.remove(key);
+                if m.is_empty() {
+                    inner.data.remove(gr);
+                }
+            }
+        } else {
+            inner
+                .data
+                .entry(gr.clone())
+                .or_default()
+                .insert(key.clone(), stored.clone());
+        }
         inner.rv = rv;
         let event = Arc::new(Event {
             gr: gr.clone(),
@@ -467,5 +493,60 @@ impl Store {
     /// A receiver of every future change (for in-process controllers).
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
         self.tx.subscribe()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    #[test]
+    fn reads_do_not_wait_for_a_write_in_progress() {
+        let store = Arc::new(Store::memory());
+        let gr = GroupResource::new("", "configmaps");
+        let key = ObjKey::new("default", "a");
+        let obj = |data: &str| json!({"metadata": {"name": "a", "namespace": "default"}, "data": {"x": data}});
+        store
+            .mutate(&gr, &key, false, |_| Ok(Write::Put(obj("old"))))
+            .unwrap();
+        let (entered, in_write) = mpsc::channel();
+        let (release, released) = mpsc::channel::<()>();
+        let writer = {
+            let (store, gr, key) = (store.clone(), gr.clone(), key.clone());
+            std::thread::spawn(move || {
+                store
+                    .mutate(&gr, &key, false, |_| {
+                        entered.send(()).unwrap();
+                        released.recv().unwrap();
+                        Ok(Write::Put(obj("new")))
+                    })
+                    .map(|c| c.obj.rv)
+            })
+        };
+        in_write.recv().unwrap();
+        let (done, read) = mpsc::channel();
+        {
+            let (store, gr, key) = (store.clone(), gr.clone(), key.clone());
+            std::thread::spawn(move || {
+                let seen = store.get(&gr, &key).map(|s| s.value["data"]["x"].clone());
+                let listed = store.list(&gr, None).0.len();
+                done.send((seen, listed, store.current_rv())).unwrap();
+            });
+        }
+        let (seen, listed, rv) = read
+            .recv_timeout(Duration::from_secs(10))
+            .expect("reads answer while a write is in progress");
+        assert_eq!(
+            (seen, listed),
+            (Some(json!("old")), 1),
+            "the committed state"
+        );
+        release.send(()).unwrap();
+        let new_rv = writer.join().unwrap().unwrap();
+        assert_eq!(new_rv, rv + 1);
+        assert_eq!(store.get(&gr, &key).unwrap().value["data"]["x"], "new");
     }
 }

@@ -8,7 +8,7 @@ use super::read::{Filter, json_in_version};
 use super::registry::{Builtin, GroupResource};
 use super::reply::Reply;
 use super::store::{Committed, ObjKey, Stored, Write};
-use super::{meta, scale};
+use super::{meta, scale, shape};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -104,13 +104,16 @@ pub fn change_existing(
 }
 
 /// `PUT /api/v1/namespaces/NAME/finalize`: only `spec.finalizers` changes.
-fn finalize(server: &ApiServer, ctx: &Ctx, new: Value) -> ApiResult<Reply> {
+fn finalize(server: &ApiServer, ctx: &Ctx, mut new: Value) -> ApiResult<Reply> {
+    objects::check_type(ctx, &mut new)?;
+    shape::check(&ctx.rt, &new).map_err(|e| shape::decode_error(ctx, &e))?;
     let gr = ctx.gr();
     let key = ObjKey::new("", ctx.name());
     let committed = server.store.mutate(&gr, &key, ctx.query.dry_run, |cur| {
         let cur = cur.ok_or_else(|| ApiError::not_found(ctx.subject(ctx.name())))?;
         let mut next = cur.value.clone();
-        next["spec"]["finalizers"] = new["spec"]["finalizers"].clone();
+        meta::object_at(&mut next, "spec")
+            .insert("finalizers".into(), new["spec"]["finalizers"].clone());
         Ok(Write::Put(next))
     })?;
     Ok(reply(ctx, 200, &committed.obj, Vec::new()))
@@ -133,6 +136,10 @@ fn delete_options(ctx: &Ctx) -> ApiResult<DeleteOptions> {
     };
     if !ctx.body.is_empty() {
         let v = objects::parse_json(&ctx.body)?;
+        if v.is_object() {
+            shape::check_kind("meta.k8s.io", "DeleteOptions", &v)
+                .map_err(|e| shape::decode_error_as("DeleteOptions", "v1", &e))?;
+        }
         if let Some(p) = v["propagationPolicy"].as_str() {
             o.propagation.get_or_insert(p.to_string());
         }
@@ -188,7 +195,7 @@ fn delete_decision(ctx: &Ctx, cur: &Stored, o: &DeleteOptions) -> ApiResult<Writ
         let m = meta::meta_mut(&mut next);
         m.insert("deletionTimestamp".into(), json!(meta::now()));
         m.insert("deletionGracePeriodSeconds".into(), json!(0));
-        next["status"]["phase"] = json!("Terminating");
+        meta::object_at(&mut next, "status").insert("phase".into(), json!("Terminating"));
         return Ok(Write::Put(next));
     }
     let mut finalizers = meta::finalizers(v);

@@ -210,20 +210,15 @@ impl Backend {
         });
         let router = http::router(state);
         let shutdown = stop.clone().cancelled_owned();
-        let server = match config.tls.clone() {
-            Some(tls) => tokio::spawn(async move {
-                if let Err(error) = crate::oidc::serve::tls(router, listener, tls, shutdown).await {
-                    tracing::error!(%error, "bind backend: serving stopped");
-                }
-            }),
-            None => tokio::spawn(async move {
-                if let Err(error) = crate::oidc::serve::plain(router, listener, shutdown).await {
-                    tracing::error!(%error, "bind backend: serving stopped");
-                }
-            }),
-        };
-        tasks.push(server);
         let url = format!("{scheme}://{addr}");
+        let tls = config.tls.clone();
+        let server = tokio::spawn({
+            let url = url.clone();
+            async move {
+                crate::serve::router(router, listener, tls, &url, "bind-backend", shutdown).await
+            }
+        });
+        tasks.push(server);
         tracing::info!(%url, issuer = %config.oidc.issuer_url, "bind backend ready");
         Ok(Self { url, stop, tasks })
     }

@@ -111,6 +111,11 @@ impl PendingLogins {
         logins.insert(login.state.key.clone(), login);
     }
 
+    /// The login with this key, left in place.
+    pub fn peek(&self, key: &str) -> Option<PendingLogin> {
+        self.logins.lock().get(key).cloned()
+    }
+
     /// Take the login with this key out (one-shot).
     pub fn take(&self, key: &str) -> Option<PendingLogin> {
         self.logins.lock().remove(key)

@@ -12,7 +12,6 @@ mod handlers;
 mod keys;
 mod pages;
 mod params;
-pub(crate) mod serve;
 mod store;
 mod tokens;
 
@@ -30,7 +29,7 @@ pub use keys::SigningKey;
 pub use tokens::{IdTokenClaims, UserInfo};
 
 use error::ErrorCode as Code;
-use params::secrets_equal;
+pub(crate) use params::secrets_equal;
 use store::{Grant, Store};
 use tokens::TokenResponse;
 
@@ -122,7 +121,9 @@ impl OidcIssuer {
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), OidcError> {
-        serve::plain(self.router(), listener, shutdown).await
+        let url = self.inner.issuer.clone();
+        crate::serve::router(self.router(), listener, None, &url, "oidc", shutdown).await;
+        Ok(())
     }
 
     /// Serve HTTPS on `listener` until `shutdown` completes.
@@ -132,7 +133,9 @@ impl OidcIssuer {
         tls: Arc<rustls::ServerConfig>,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), OidcError> {
-        serve::tls(self.router(), listener, tls, shutdown).await
+        let url = self.inner.issuer.clone();
+        crate::serve::router(self.router(), listener, Some(tls), &url, "oidc", shutdown).await;
+        Ok(())
     }
 
     /// Verify an ID token of this issuer for any registered client: signature,

@@ -26,6 +26,9 @@ pub(crate) fn random_secret() -> String {
 
 /// Letters without vowels or look-alikes (RFC 8628 §6.1): 20^8 ≈ 2^34.5 codes.
 const USER_CODE_ALPHABET: &[u8] = b"BCDFGHJKLMNPQRSTVWXZ";
+/// Device authorizations waiting at once (anyone may start one; each is kept until it
+/// expires).
+pub(crate) const MAX_DEVICES: usize = 1000;
 
 fn random_user_code() -> String {
     let mut rng = rand::rng();
@@ -260,7 +263,7 @@ impl Store {
         state.refresh.remove(&key).map(|t| t.grant)
     }
 
-    /// Start a device authorization.
+    /// Start a device authorization; `None` when [`MAX_DEVICES`] are already pending.
     pub fn start_device(
         &self,
         client_id: &str,
@@ -268,10 +271,13 @@ impl Store {
         expires: SystemTime,
         interval: Duration,
         now: SystemTime,
-    ) -> DeviceStart {
+    ) -> Option<DeviceStart> {
         let device_code = random_secret();
         let mut state = self.state.lock();
         state.prune(now);
+        if state.devices.len() >= MAX_DEVICES {
+            return None;
+        }
         let user_code = loop {
             let candidate = random_user_code();
             if !state.user_codes.contains_key(&candidate) {
@@ -292,10 +298,10 @@ impl Store {
                 interval,
             },
         );
-        DeviceStart {
+        Some(DeviceStart {
             device_code,
             user_code,
-        }
+        })
     }
 
     /// The client id of a pending, unexpired device grant by its user code.
@@ -394,9 +400,35 @@ mod tests {
     }
 
     #[test]
+    fn pending_device_authorizations_are_bounded() {
+        let store = Store::default();
+        for _ in 0..MAX_DEVICES {
+            assert!(
+                store
+                    .start_device("cli", "openid", t(100), Duration::from_secs(5), t(0))
+                    .is_some()
+            );
+        }
+        assert!(
+            store
+                .start_device("cli", "openid", t(100), Duration::from_secs(5), t(1))
+                .is_none(),
+            "the table is full"
+        );
+        // Once they have expired (and lingered to answer expired_token), there is room.
+        assert!(
+            store
+                .start_device("cli", "openid", t(2000), Duration::from_secs(5), t(1000))
+                .is_some()
+        );
+    }
+
+    #[test]
     fn device_polling_follows_rfc_8628() {
         let store = Store::default();
-        let start = store.start_device("cli", "openid", t(100), Duration::from_secs(5), t(0));
+        let start = store
+            .start_device("cli", "openid", t(100), Duration::from_secs(5), t(0))
+            .unwrap();
         assert_eq!(
             store.poll_device(&start.device_code, "other", t(1)),
             DevicePoll::Unknown
@@ -440,14 +472,18 @@ mod tests {
             DevicePoll::Unknown
         );
 
-        let denied = store.start_device("cli", "openid", t(100), Duration::from_secs(5), t(0));
+        let denied = store
+            .start_device("cli", "openid", t(100), Duration::from_secs(5), t(0))
+            .unwrap();
         assert!(store.decide_device(&denied.user_code, None, t(1)));
         assert_eq!(
             store.poll_device(&denied.device_code, "cli", t(2)),
             DevicePoll::Denied
         );
 
-        let late = store.start_device("cli", "openid", t(100), Duration::from_secs(5), t(0));
+        let late = store
+            .start_device("cli", "openid", t(100), Duration::from_secs(5), t(0))
+            .unwrap();
         assert!(!store.decide_device(&late.user_code, Some("alice"), t(100)));
         assert_eq!(
             store.poll_device(&late.device_code, "cli", t(101)),

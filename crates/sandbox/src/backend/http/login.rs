@@ -17,6 +17,7 @@ use crate::backend::session::{
     AuthState, LOGIN_COOKIE_PREFIX, LOGIN_TTL, PendingLogin, SESSION_COOKIE_PREFIX, Session, epoch,
     expired, random_id, valid_id,
 };
+use crate::oidc::secrets_equal;
 
 const START_AGAIN: &str = "Start again with `klutch-bind <backend URL>` (or `klutch-tui bind`).";
 
@@ -116,8 +117,17 @@ pub async fn callback(
 ) -> Response {
     let bad = |m: String| refuse(StatusCode::BAD_REQUEST, "Login refused", &m);
     let decoded = q.get("state").and_then(|s| AuthState::decode(s));
+    // The login record is touched only by the browser that started the login (its cookie,
+    // named by the record's session id, holds the record's key): whoever else sees the
+    // callback URL can neither finish nor cancel it.
+    let started_here = |login: &PendingLogin| {
+        jar.get(&format!("{LOGIN_COOKIE_PREFIX}{}", login.state.sid))
+            .is_some_and(|c| secrets_equal(c.value(), &login.state.key))
+    };
     if let Some(error) = q.get("error") {
-        if let Some(s) = &decoded {
+        if let Some(s) = &decoded
+            && state.pending.peek(&s.key).is_some_and(|l| started_here(&l))
+        {
             state.pending.take(&s.key);
         }
         let description = q.get("error_description").map(String::as_str).unwrap_or("");
@@ -131,32 +141,33 @@ pub async fn callback(
             "The login state is missing or damaged (it was changed, or did not come from this backend). {START_AGAIN}"
         ));
     };
+    let unknown = || {
+        bad(format!(
+            "This login is unknown or was already completed (a callback is accepted once). {START_AGAIN}"
+        ))
+    };
+    let Some(login) = state.pending.peek(&auth_state.key) else {
+        return unknown();
+    };
+    if !started_here(&login) {
+        return bad(format!(
+            "This login was started in another browser (its cookie is missing). {START_AGAIN}"
+        ));
+    }
+    if login.state != auth_state {
+        return bad(format!(
+            "The login state does not match the login that was started. {START_AGAIN}"
+        ));
+    }
     let Some(code) = q.get("code").filter(|c| !c.is_empty()) else {
         return bad(format!(
             "The identity provider sent no authorization code. {START_AGAIN}"
         ));
     };
     let Some(login) = state.pending.take(&auth_state.key) else {
-        return bad(format!(
-            "This login is unknown or was already completed (a callback is accepted once). {START_AGAIN}"
-        ));
+        return unknown();
     };
-    if login.state != auth_state {
-        return bad(format!(
-            "The login state does not match the login that was started. {START_AGAIN}"
-        ));
-    }
     let login_cookie = format!("{LOGIN_COOKIE_PREFIX}{}", auth_state.sid);
-    if jar
-        .get(&login_cookie)
-        .map(|c| c.value().to_owned())
-        .as_deref()
-        != Some(auth_state.key.as_str())
-    {
-        return bad(format!(
-            "This login was started in another browser (its cookie is missing). {START_AGAIN}"
-        ));
-    }
     let now = state.clock.now();
     if expired(login.started, LOGIN_TTL, now) {
         return bad(format!(

@@ -44,13 +44,21 @@ pub(super) async fn authorize(
         Err(error) => return error.into_response(),
     };
     let now = inner.now();
-    let start = inner.store.start_device(
+    let Some(start) = inner.store.start_device(
         &client_id,
         &scope,
         now + inner.device_code_ttl,
         inner.device_poll_interval,
         now,
-    );
+    ) else {
+        tracing::warn!(client = %client_id, "device authorization refused: too many pending");
+        return OAuthError::new(
+            ErrorCode::TemporarilyUnavailable,
+            "too many device authorizations are waiting for a user; try again when some have \
+             been approved or have expired",
+        )
+        .into_response();
+    };
     let user_code = display_user_code(&start.user_code);
     let verification_uri = inner.endpoint(paths::DEVICE_VERIFICATION);
     let mut complete = url::Url::parse(&verification_uri).ok();
@@ -103,15 +111,8 @@ pub(super) async fn submit(State(inner): State<Arc<Inner>>, body: Bytes) -> Resp
             Some("Unknown or expired code. Check the code on your device."),
         );
     };
-    if form.get("action") == Some("deny") {
-        inner.store.decide_device(typed, None, now);
-        tracing::info!(client = %client_id, "device authorization denied");
-        return Html(pages::message(
-            "Access denied",
-            "The device was not connected. You may close this window.",
-        ))
-        .into_response();
-    }
+    // Approving and denying both need a login: whoever merely sees the code (it is shown
+    // on the device's screen and in the URL) must not be able to cancel the flow.
     let username = form.get("username").unwrap_or_default();
     if !inner.check_password(username, form.get("password").unwrap_or_default()) {
         tracing::warn!(user = %username, client = %client_id, "device login failed");
@@ -121,6 +122,22 @@ pub(super) async fn submit(State(inner): State<Arc<Inner>>, body: Bytes) -> Resp
             Some(typed),
             Some("Invalid username or password"),
         );
+    }
+    if form.get("action") == Some("deny") {
+        if !inner.store.decide_device(typed, None, now) {
+            return form_page(
+                &inner,
+                StatusCode::BAD_REQUEST,
+                Some(typed),
+                Some("Unknown or expired code. Check the code on your device."),
+            );
+        }
+        tracing::info!(user = %username, client = %client_id, "device authorization denied");
+        return Html(pages::message(
+            "Access denied",
+            "The device was not connected. You may close this window.",
+        ))
+        .into_response();
     }
     if !inner.store.decide_device(typed, Some(username), now) {
         return form_page(
