@@ -1,6 +1,7 @@
 //! The command-line contract (see DESIGN.md): clap types only, no behaviour.
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::engine::ArgValueCompleter;
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -23,10 +24,10 @@ pub struct CockpitArgs {
     #[arg(long, global = true, env = "KUBECONFIG", value_name = "PATH")]
     pub kubeconfig: Option<String>,
     /// App Cluster context (default: the kubeconfig's current-context).
-    #[arg(long, value_name = "CTX")]
+    #[arg(long, global = true, value_name = "CTX")]
     pub app_context: Option<String>,
     /// Control Plane context (without it, no Control Plane is connected).
-    #[arg(long, value_name = "CTX")]
+    #[arg(long, global = true, value_name = "CTX")]
     pub cp_context: Option<String>,
     /// Start the embedded sandbox in this process and connect to it.
     #[arg(long)]
@@ -57,11 +58,158 @@ pub enum Command {
     Logout,
     /// Who is logged in at which issuer, and until when.
     Whoami,
-    /// Print a shell completion script.
+    /// Print a shell completion script (it completes kinds and object names too).
     Completions {
         /// The shell to complete for.
         shell: clap_complete::Shell,
     },
+    /// List Klutch objects, as kubectl get does (the App Cluster by default; Control Plane
+    /// kinds from --cp-context when given).
+    Get(GetArgs),
+    /// Validate claim files, show what changes, and apply them (server-side apply).
+    Apply(ApplyArgs),
+    /// Take a backup of a data service instance.
+    Backup(BackupArgs),
+    /// Restore a backup into the instance it was taken from.
+    Restore(RestoreArgs),
+    /// Print the connection details of a service binding (from its Secret).
+    Credentials(CredentialsArgs),
+}
+
+/// What `get` lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GetKind {
+    /// APIServiceExportTemplates (Control Plane).
+    Templates,
+    /// APIServiceExportRequests (Control Plane).
+    Requests,
+    /// APIServiceExports (Control Plane).
+    Exports,
+    /// APIServiceBindings (App Cluster).
+    Bindings,
+    /// ClusterBindings (Control Plane).
+    Clusterbindings,
+    /// Data service instances (every *Instance claim kind).
+    Instances,
+    /// ServiceBinding claims.
+    Servicebindings,
+    /// Backup claims.
+    Backups,
+    /// Restore claims.
+    Restores,
+    /// Every claim kind.
+    Claims,
+}
+
+/// How `get` prints.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum GetOutput {
+    /// Columns: NAMESPACE, NAME, KIND, STATUS, MESSAGE, AGE.
+    #[default]
+    Table,
+    /// The table with DETAIL, READY and SYNCED.
+    Wide,
+    /// YAML: a List (or the object, with NAME).
+    Yaml,
+    /// JSON: a List (or the object, with NAME), as kubectl prints it.
+    Json,
+    /// `kind.group/name` per line.
+    Name,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct GetArgs {
+    /// What to list.
+    #[arg(value_enum)]
+    pub kind: GetKind,
+    /// One object by name.
+    #[arg(add = ArgValueCompleter::new(crate::commands::complete::object_names))]
+    pub name: Option<String>,
+    /// The namespace (default: the context's).
+    #[arg(short, long, value_name = "NS", add = ArgValueCompleter::new(crate::commands::complete::namespaces))]
+    pub namespace: Option<String>,
+    /// Every namespace.
+    #[arg(short = 'A', long, conflicts_with = "namespace")]
+    pub all_namespaces: bool,
+    /// Only objects whose labels match, e.g. `app=db,tier!=gold`.
+    #[arg(short = 'l', long, value_name = "SELECTOR")]
+    pub selector: Option<String>,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t)]
+    pub output: GetOutput,
+    /// After listing, print each change until Ctrl-C.
+    #[arg(short, long)]
+    pub watch: bool,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct ApplyArgs {
+    /// The file of claims (several documents allowed), or `-` for standard input.
+    #[arg(short = 'f', long = "filename", value_name = "FILE|-")]
+    pub file: PathBuf,
+    /// Validate and show the diff; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Take over fields another field manager owns.
+    #[arg(long)]
+    pub force_conflicts: bool,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct WaitArgs {
+    /// Follow it until done or failed (progress on stderr).
+    #[arg(long)]
+    pub wait: bool,
+    /// With --wait: give up after this long (e.g. 30s, 10m).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "15m", requires = "wait")]
+    pub timeout: Duration,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct BackupArgs {
+    /// The instance claim (name, or KIND/NAME when names repeat across kinds).
+    #[arg(value_name = "INSTANCE", add = ArgValueCompleter::new(crate::commands::complete::object_names))]
+    pub instance: String,
+    /// Its namespace (default: the context's).
+    #[arg(short, long, value_name = "NS", add = ArgValueCompleter::new(crate::commands::complete::namespaces))]
+    pub namespace: Option<String>,
+    #[command(flatten)]
+    pub wait: WaitArgs,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct RestoreArgs {
+    /// The Backup claim to restore.
+    #[arg(value_name = "BACKUP", add = ArgValueCompleter::new(crate::commands::complete::object_names))]
+    pub backup: String,
+    /// Its namespace (default: the context's).
+    #[arg(short, long, value_name = "NS", add = ArgValueCompleter::new(crate::commands::complete::namespaces))]
+    pub namespace: Option<String>,
+    #[command(flatten)]
+    pub wait: WaitArgs,
+}
+
+/// How `credentials` prints.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum CredentialsOutput {
+    /// `KEY='value'` lines for a shell (`eval "$(…)"`).
+    #[default]
+    Env,
+    /// One JSON object.
+    Json,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct CredentialsArgs {
+    /// The ServiceBinding claim.
+    #[arg(value_name = "SERVICEBINDING", add = ArgValueCompleter::new(crate::commands::complete::object_names))]
+    pub binding: String,
+    /// Its namespace (default: the context's).
+    #[arg(short, long, value_name = "NS", add = ArgValueCompleter::new(crate::commands::complete::namespaces))]
+    pub namespace: Option<String>,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t)]
+    pub output: CredentialsOutput,
 }
 
 #[derive(Debug, Args)]

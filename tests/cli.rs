@@ -22,7 +22,11 @@ fn help_completions_and_usage_errors() {
     );
     let out = bin().args(["completions", "bash"]).output().unwrap();
     assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("complete -F _klutch__tui"));
+    let script = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        script.contains("COMPLETE=\"bash\"") && script.contains("complete -o nospace -o bashdefault -o nosort -F _clap_complete_klutch_tui klutch-tui"),
+        "{script}"
+    );
     let out = bin()
         .args(["sandbox", "--listen", "not-an-ip"])
         .output()

@@ -81,7 +81,7 @@ fn cockpit_on_the_embedded_sandbox() {
     kubectl(&kc, CP, &["create", "namespace", "cluster-abc"]);
     t.type_text("5");
     t.wait_for("the cluster bindings view", Duration::from_secs(2), |s| {
-        s.contains("Cluster bindings (Control Plane)")
+        s.contains("App clusters (cluster bindings) (Control Plane)")
     });
     apply(
         &kc,
@@ -89,7 +89,7 @@ fn cockpit_on_the_embedded_sandbox() {
         "apiVersion: klutch.anynines.com/v1alpha1\nkind: ClusterBinding\nmetadata:\n  name: cluster\n  namespace: cluster-abc\nspec:\n  providerPrettyName: anynines\n  kubeconfigSecretRef:\n    name: kubeconfig\n    key: kubeconfig\n",
     );
     t.wait_for("the cluster binding", Duration::from_secs(10), |s| {
-        s.contains("cluster-abc") && s.contains("anynines")
+        s.contains("cluster-abc") && s.contains("◷ NoHeartbeatYet")
     });
 
     // Filter, then open the detail of what is left.

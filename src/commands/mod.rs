@@ -2,10 +2,16 @@
 //! setup: logging, the async runtime, cluster connections or the sandbox. `main.rs` only
 //! parses and calls [`run`].
 
+pub mod apply;
+pub mod backup;
 pub mod bind;
 pub mod cockpit;
+pub mod complete;
 pub mod completions;
+mod connect;
+pub mod credentials;
 mod embedded;
+pub mod get;
 mod konnector_driver;
 pub mod logout;
 pub mod sandbox;
@@ -14,6 +20,50 @@ pub mod whoami;
 
 use crate::cli::{Cli, Command};
 use std::process::ExitCode;
+
+/// The name kubectl runs a plugin `klutch` by.
+pub const PLUGIN_NAME: &str = "kubectl-klutch";
+
+/// The program: answer a shell's completion request, or parse the command line (exit 2 on
+/// a usage error) and run the command (exit 1 when it fails, with one line on stderr).
+pub fn main() -> ExitCode {
+    use clap::{CommandFactory, FromArgMatches};
+    let plugin = std::env::args_os()
+        .next()
+        .map(std::path::PathBuf::from)
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .is_some_and(|n| n == PLUGIN_NAME);
+    let command = move || {
+        let c = Cli::command();
+        if plugin {
+            c.bin_name("kubectl klutch")
+        } else {
+            c
+        }
+    };
+    // `COMPLETE=bash klutch-tui -- …` answers the shell's completion request and exits.
+    clap_complete::CompleteEnv::with_factory(command)
+        .var(completions::VAR)
+        .complete();
+    let parsed = command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {}", error_text(&e));
+            ExitCode::from(1)
+        }
+    }
+}
 
 /// Run the command `cli` names (the cockpit when it names none).
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -24,6 +74,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Unbind(args)) => unbind::run(cli.cockpit.kubeconfig, args),
         Some(Command::Logout) => logout::run(),
         Some(Command::Whoami) => whoami::run(),
+        Some(Command::Get(args)) => get::run(cli.cockpit, args),
+        Some(Command::Apply(args)) => apply::run(cli.cockpit, args),
+        Some(Command::Backup(args)) => backup::backup(cli.cockpit, args),
+        Some(Command::Restore(args)) => backup::restore(cli.cockpit, args),
+        Some(Command::Credentials(args)) => credentials::run(cli.cockpit, args),
         None => cockpit::run(cli.cockpit),
     }
 }

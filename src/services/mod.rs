@@ -6,6 +6,9 @@
 //! Each service gets a folder of its own (`claims/`, `bind/`, `konnector/`) with a typed API
 //! the headless commands call directly; the cockpit reaches it only through an effect.
 
+pub mod claims;
+pub mod konnector;
+
 use crate::cluster::{ClusterId, ClusterSet, Level, Store};
 use std::sync::Arc;
 use tokio::sync::mpsc;

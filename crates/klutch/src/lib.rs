@@ -10,6 +10,7 @@
 
 pub mod bind;
 pub mod claims;
+pub mod heartbeat;
 pub mod objects;
 pub mod runtime;
 pub mod schema;

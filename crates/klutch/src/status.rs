@@ -198,6 +198,10 @@ pub enum Facts {
         provider: String,
         /// `status.lastHeartbeatTime` as written.
         last_heartbeat: String,
+        /// `status.heartbeatInterval` as written (a Go duration such as `5m0s`).
+        heartbeat_interval: String,
+        /// `status.konnectorVersion`.
+        konnector_version: String,
     },
     /// An API service binding: its provider and kubeconfig Secret.
     ApiServiceBinding {
@@ -241,6 +245,8 @@ impl Facts {
             ObjectClass::ClusterBinding => Facts::ClusterBinding {
                 provider: str_or_dash(&spec["providerPrettyName"]),
                 last_heartbeat: str_or_dash(&status["lastHeartbeatTime"]),
+                heartbeat_interval: str_or_dash(&status["heartbeatInterval"]),
+                konnector_version: str_or_dash(&status["konnectorVersion"]),
             },
             ObjectClass::ApiServiceBinding => Facts::ApiServiceBinding {
                 provider: str_or_dash(&status["providerPrettyName"]),
@@ -259,7 +265,9 @@ impl Facts {
             Facts::ClusterBinding {
                 provider,
                 last_heartbeat,
-            } => vec![provider, last_heartbeat],
+                konnector_version,
+                ..
+            } => vec![provider, last_heartbeat, konnector_version],
             Facts::ApiServiceBinding { provider, secret } => vec![provider, secret],
         }
     }
@@ -374,7 +382,7 @@ mod tests {
         let cb = json!({"spec": {"providerPrettyName": "anynines"}});
         assert_eq!(
             Facts::read(ObjectClass::ClusterBinding, &cb).texts(),
-            ["anynines", "-"]
+            ["anynines", "-", "-"]
         );
         for c in ObjectClass::ALL {
             assert!(!Facts::read(c, &json!({})).texts().is_empty());

@@ -6,7 +6,16 @@ use unicode_width::UnicodeWidthStr;
 /// The age of `t` at `now`, as kubectl prints it (`45s`, `4m10s`, `2h`, `3d4h`, `20d`).
 pub fn age(now: Timestamp, t: Option<Timestamp>) -> String {
     let Some(t) = t else { return "-".into() };
-    let secs = now.as_second().saturating_sub(t.as_second()).max(0);
+    span(now.as_second().saturating_sub(t.as_second()))
+}
+
+/// A duration as kubectl prints ages (`-` for none).
+pub fn age_of(d: Option<jiff::SignedDuration>) -> String {
+    d.map_or_else(|| "-".into(), |d| span(d.as_secs()))
+}
+
+fn span(secs: i64) -> String {
+    let secs = secs.max(0);
     let (m, h, d) = (secs / 60, secs / 3600, secs / 86400);
     match secs {
         s if s < 120 => format!("{s}s"),

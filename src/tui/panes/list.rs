@@ -9,7 +9,7 @@ use crate::cluster::{ClusterId, Health};
 use crate::tui::state::Mode;
 use crate::tui::state::rows::Row;
 use crate::tui::theme::Slot;
-use crate::tui::views::{Column, Width};
+use crate::tui::views::{CellCtx, Column, Width};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -211,6 +211,10 @@ pub fn draw(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
     }
     let selected_line = rows.items.get(view.selected).copied();
     let stale = ClusterId::ALL.map(|id| ctx.store.cluster(id).is_stale());
+    let cells = CellCtx {
+        now: ctx.now,
+        store: ctx.store,
+    };
     let height = usize::from(inner.height - 1);
     for (n, line) in rows.lines.iter().skip(view.offset).take(height).enumerate() {
         let y = inner.y + 1 + n as u16;
@@ -247,7 +251,7 @@ pub fn draw(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
                 let stale = stale[e.key.cluster.index()];
                 let mut x = inner.x + 2;
                 for (i, w) in &widths {
-                    let (mut text, mut slot) = (cols[*i].cell)(e, ctx.now);
+                    let (mut text, mut slot) = (cols[*i].cell)(e, &cells);
                     if stale {
                         slot = Slot::Dim;
                         if cols[*i].title == "CL" {
@@ -289,7 +293,15 @@ mod tests {
                 let gaps = shown.len() as u16 - 1;
                 let total: u16 = shown.iter().map(|(_, w)| w).sum::<u16>() + gaps;
                 assert_eq!(total, inner, "{view} at {inner}: {shown:?}");
-                let name = shown.iter().find(|(t, _)| *t == "NAME").map(|(_, w)| *w);
+                let cols = Views::default().get(ViewId(view)).columns;
+                let primary = cols
+                    .iter()
+                    .find(|c| matches!(c.width, Width::Primary(_)))
+                    .map(|c| c.title);
+                let name = shown
+                    .iter()
+                    .find(|(t, _)| Some(*t) == primary)
+                    .map(|(_, w)| *w);
                 assert!(
                     name.is_some_and(|w| w >= MIN_FLEX),
                     "{view} at {inner}: {shown:?}"

@@ -49,6 +49,7 @@ fn render(store: &Store, state: &AppState, theme: &Theme) -> String {
 
 fn state_for(store: &Store, size: (u16, u16), actions: &[Action]) -> AppState {
     let mut state = AppState::new(size, Access::ReadWrite);
+    state.clock = testing::now;
     let data = store.read();
     update(&mut state, Action::StoreChanged, &data);
     for a in actions {
@@ -169,9 +170,10 @@ fn long_reasons_and_failed_requests_read_in_full_at_160_columns() {
         &[Action::Command(Command::View(ViewId("clusterbindings")))],
     );
     let text = render(&store, &cb, &theme);
-    assert!(text.contains("◷ FirstHeartbeatPending "), "{text}");
+    // The operator view judges the heartbeat itself (never the backend's conditions).
+    assert!(text.contains("◷ NoHeartbeatYet "), "{text}");
     assert!(
-        text.contains("waiting for the first heartbeat of the konnector"),
+        text.contains("no heartbeat yet: no konnector has reached the Control Plane"),
         "{text}"
     );
     let requests = state_for(
@@ -246,4 +248,46 @@ fn empty_views_say_what_to_do_next() {
     );
     let text = render(&store, &state, &theme);
     assert!(text.contains("bind first: klutch-tui bind URL"), "{text}");
+}
+
+#[test]
+fn the_operator_view_puts_trouble_first() {
+    let store = testing::store();
+    let bind = "klutch.anynines.com/v1alpha1";
+    let cluster = |ns: &str, last: &str| {
+        testing::object(
+            serde_json::json!({"apiVersion": bind, "kind": "ClusterBinding",
+                "metadata": {"name": "cluster", "namespace": ns,
+                             "creationTimestamp": "2026-06-10T08:00:00Z"},
+                "spec": {"providerPrettyName": "anynines"},
+                "status": {"lastHeartbeatTime": last, "heartbeatInterval": "5m0s",
+                           "konnectorVersion": "v0.1.0",
+                           // The backend's own view, which must not decide health.
+                           "conditions": [{"type": "Ready", "status": "False",
+                                           "reason": "HeartbeatTimeDrift"}]}}),
+            ClusterId::ControlPlane,
+        )
+    };
+    store.update(|d| {
+        d.apply(cluster("cluster-aaa", "2026-06-10T11:59:30Z"));
+        d.apply(cluster("cluster-zzz", "2026-06-10T11:00:00Z"));
+    });
+    let theme = Theme::default_theme().without_color();
+    let state = state_for(
+        &store,
+        (160, 30),
+        &[Action::Command(Command::View(ViewId("clusterbindings")))],
+    );
+    let order: Vec<String> = (0..state.rows.items.len())
+        .filter_map(|i| state.rows.item(i).map(|e| e.key.namespace.clone()))
+        .collect();
+    assert_eq!(order, ["cluster-zzz", "cluster-8xk2p", "cluster-aaa"]);
+    let text = render(&store, &state, &theme);
+    assert!(text.contains("✗ HeartbeatLate"), "{text}");
+    assert!(
+        text.contains("konnector silent for 60m (heartbeat every 5m0s)"),
+        "{text}"
+    );
+    assert!(!text.contains("HeartbeatTimeDrift"), "{text}");
+    assert!(text.contains("v0.1.0"), "{text}");
 }

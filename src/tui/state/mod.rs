@@ -120,6 +120,8 @@ pub struct AppState {
     pub seen_message: u64,
     /// What the update step asked the services to do, not yet handed over.
     pub effects: Vec<Effect>,
+    /// The time now (rows ranked by heartbeat age); a fixed clock in tests.
+    pub clock: fn() -> jiff::Timestamp,
 }
 
 impl AppState {
@@ -136,7 +138,18 @@ impl AppState {
             mode: Mode::Normal,
             input: String::new(),
             input_error: None,
-            views: vec![ViewState::default(); table.all().len()],
+            views: table
+                .all()
+                .iter()
+                .map(|v| ViewState {
+                    // A view that knows what trouble is shows it first.
+                    sort: match v.rank {
+                        Some(_) => rows::SortBy::Status,
+                        None => rows::SortBy::Kind,
+                    },
+                    ..ViewState::default()
+                })
+                .collect(),
             rows: ListModel::default(),
             detail: None,
             message: None,
@@ -148,6 +161,7 @@ impl AppState {
             seen_generation: u64::MAX,
             seen_message: 0,
             effects: Vec::new(),
+            clock: jiff::Timestamp::now,
         }
     }
 

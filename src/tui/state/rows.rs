@@ -5,10 +5,8 @@
 
 use super::filter::Filter;
 use crate::cluster::entry::StatusKind;
-use crate::cluster::{Entry, RowKey, StoreData};
-use crate::tui::views::{Column, Width};
-use jiff::Timestamp;
-use klutch::objects::ObjectClass;
+use crate::cluster::{Entry, RowKey};
+use crate::tui::views::{CellCtx, Column, View, Width};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use unicode_width::UnicodeWidthStr;
@@ -59,7 +57,7 @@ fn trouble(kind: StatusKind) -> u8 {
     }
 }
 
-fn order(sort: SortBy, items: &mut [&Arc<Entry>]) {
+fn order(sort: SortBy, items: &mut [&Arc<Entry>], rank: Option<&dyn Fn(&Entry) -> u8>) {
     match sort {
         SortBy::Kind => {}
         SortBy::Name => items.sort_by(|a, b| {
@@ -70,11 +68,14 @@ fn order(sort: SortBy, items: &mut [&Arc<Entry>]) {
             ))
         }),
         SortBy::Age => items.sort_by(|a, b| b.created.cmp(&a.created).then(a.key.cmp(&b.key))),
-        SortBy::Status => items.sort_by(|a, b| {
-            (trouble(a.status.kind), &a.status.text)
-                .cmp(&(trouble(b.status.kind), &b.status.text))
-                .then(a.key.cmp(&b.key))
-        }),
+        SortBy::Status => match rank {
+            Some(rank) => items.sort_by_cached_key(|e| (rank(e), e.key.clone())),
+            None => items.sort_by(|a, b| {
+                (trouble(a.status.kind), &a.status.text)
+                    .cmp(&(trouble(b.status.kind), &b.status.text))
+                    .then(a.key.cmp(&b.key))
+            }),
+        },
     }
 }
 
@@ -113,15 +114,34 @@ pub struct ListModel {
 }
 
 impl ListModel {
-    /// Build the list of the objects of `class` from the store.
+    /// Build the list of `view` from the store; the time ranks rows of views whose order
+    /// depends on it.
     pub fn build(
-        store: &StoreData,
-        class: ObjectClass,
+        ctx: &CellCtx,
+        view: &View,
         filter: &Filter,
         sort: SortBy,
         folded: &BTreeSet<String>,
     ) -> ListModel {
-        let list = store.list(class);
+        let list = ctx.store.list(view.shows);
+        let rank = view.rank.map(|rank| move |e: &Entry| rank(e, ctx));
+        let rank = rank.as_ref().map(|r| r as &dyn Fn(&Entry) -> u8);
+        if !view.grouped {
+            let mut items: Vec<&Arc<Entry>> = list.values().filter(|e| filter.matches(e)).collect();
+            order(sort, &mut items, rank);
+            let lines: Vec<Row> = items
+                .into_iter()
+                .map(|e| Row::Item(Arc::clone(e)))
+                .collect();
+            return ListModel {
+                items: (0..lines.len()).collect(),
+                matching: lines.len(),
+                lines,
+                total: list.len(),
+                fit: Vec::new(),
+                sort,
+            };
+        }
         let mut lines = Vec::with_capacity(list.len() / 4 + 8);
         let mut items = Vec::with_capacity(list.len());
         let mut matching = 0;
@@ -141,7 +161,7 @@ impl ListModel {
             });
             matching += group.len();
             if !fold {
-                order(sort, group);
+                order(sort, group, rank);
                 for entry in group.iter() {
                     items.push(lines.len());
                     lines.push(Row::Item(Arc::clone(entry)));
@@ -176,7 +196,7 @@ impl ListModel {
     }
 
     /// Measure the widest cell of each [`Width::Fit`] column over the listed objects.
-    pub fn measure(&mut self, columns: &[Column]) {
+    pub fn measure(&mut self, columns: &[Column], ctx: &CellCtx) {
         self.fit = columns
             .iter()
             .map(|c| match c.width {
@@ -185,7 +205,7 @@ impl ListModel {
                         .lines
                         .iter()
                         .filter_map(|l| match l {
-                            Row::Item(e) => Some((c.cell)(e, Timestamp::UNIX_EPOCH).0.width()),
+                            Row::Item(e) => Some((c.cell)(e, ctx).0.width()),
                             Row::Group { .. } => None,
                         })
                         .max()
@@ -266,13 +286,13 @@ mod tests {
     #[test]
     fn grouped_by_namespace_in_order_with_counts() {
         let store = store();
-        let m = ListModel::build(
-            &store.read(),
-            ObjectClass::Claim,
-            &Filter::All,
-            SortBy::Kind,
-            &BTreeSet::new(),
-        );
+        let data = store.read();
+        let ctx = CellCtx {
+            now: jiff::Timestamp::UNIX_EPOCH,
+            store: &data,
+        };
+        let claims = crate::tui::views::Views::default().first();
+        let m = ListModel::build(&ctx, claims, &Filter::All, SortBy::Kind, &BTreeSet::new());
         let shown: Vec<String> = m
             .lines
             .iter()
@@ -306,13 +326,13 @@ mod tests {
     fn filtering_drops_rows_and_empty_groups() {
         let store = store();
         let f = Filter::parse("nightly").unwrap();
-        let m = ListModel::build(
-            &store.read(),
-            ObjectClass::Claim,
-            &f,
-            SortBy::Kind,
-            &BTreeSet::new(),
-        );
+        let data = store.read();
+        let ctx = CellCtx {
+            now: jiff::Timestamp::UNIX_EPOCH,
+            store: &data,
+        };
+        let claims = crate::tui::views::Views::default().first();
+        let m = ListModel::build(&ctx, claims, &f, SortBy::Kind, &BTreeSet::new());
         assert_eq!(m.lines.len(), 2);
         assert_eq!(m.items.len(), 1);
         assert_eq!(m.total, 4);

@@ -10,7 +10,7 @@ use crate::services::Effect;
 use crate::tui::action::{Action, Edit};
 use crate::tui::keymap::Command;
 use crate::tui::layout::{self, Areas};
-use crate::tui::views::ViewId;
+use crate::tui::views::{CellCtx, ViewId};
 use ratatui::layout::Rect;
 
 /// Lines a wheel notch moves.
@@ -54,14 +54,12 @@ fn areas(state: &AppState) -> Areas {
 
 fn rebuild(state: &mut AppState, store: &StoreData) {
     let view = state.current();
-    state.rows = ListModel::build(
+    let ctx = CellCtx {
+        now: (state.clock)(),
         store,
-        state.def().shows,
-        &view.filter,
-        view.sort,
-        &view.folded,
-    );
-    state.rows.measure(state.def().columns);
+    };
+    state.rows = ListModel::build(&ctx, state.def(), &view.filter, view.sort, &view.folded);
+    state.rows.measure(state.def().columns, &ctx);
     let n = state.rows.items.len();
     let i = state.table.index(state.view);
     let view = &mut state.views[i];

@@ -51,6 +51,7 @@ fn run(store: &Store, state: &mut AppState, text: &str) {
 
 fn fresh(store: &Store) -> AppState {
     let mut state = AppState::new((80, 24), Access::ReadWrite);
+    state.clock = testing::now;
     update(&mut state, Action::StoreChanged, &store.read());
     state
 }

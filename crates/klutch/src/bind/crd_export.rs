@@ -1,8 +1,12 @@
 //! CRD → APIServiceExport spec: the snapshot a bind backend offers a consumer
 //! (upstream `bind/pkg/apis/bind/v1alpha1/helpers/crd.go`), without webhooks or
-//! conversion. Pure: the caller adds permission claims and the informer scope.
+//! conversion; and back, the CRD spec the konnector creates in the App Cluster from an
+//! export. Pure: the caller adds permission claims and the informer scope, or metadata.
 
-use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
+    CustomResourceDefinition, CustomResourceDefinitionSpec, CustomResourceDefinitionVersion,
+    CustomResourceValidation, JSONSchemaProps,
+};
 
 use super::export::{
     APIServiceExportSchema, APIServiceExportSpec, APIServiceExportVersion, ClusterScopedIsolation,
@@ -91,6 +95,41 @@ pub fn export_spec_from_crd(
     })
 }
 
+/// The CRD spec an export describes (upstream `ServiceExportToCRD`): group, names, scope
+/// and every version with its schema, subresources and printer columns.
+pub fn crd_spec_from_export(
+    export: &APIServiceExportSpec,
+) -> Result<CustomResourceDefinitionSpec, serde_json::Error> {
+    let mut versions = Vec::with_capacity(export.versions.len());
+    for v in &export.versions {
+        let schema: JSONSchemaProps = serde_json::from_value(v.schema.open_api_v3_schema.clone())?;
+        versions.push(CustomResourceDefinitionVersion {
+            name: v.name.clone(),
+            served: v.served,
+            storage: v.storage,
+            deprecated: v.deprecated,
+            deprecation_warning: v.deprecation_warning.clone(),
+            schema: Some(CustomResourceValidation {
+                open_api_v3_schema: Some(schema),
+            }),
+            subresources: v.subresources.clone(),
+            additional_printer_columns: v.additional_printer_columns.clone(),
+            selectable_fields: None,
+        });
+    }
+    Ok(CustomResourceDefinitionSpec {
+        group: export.group.clone(),
+        names: export.names.clone(),
+        scope: match export.scope {
+            Scope::Cluster => "Cluster".into(),
+            Scope::Namespaced => "Namespaced".into(),
+        },
+        versions,
+        conversion: None,
+        preserve_unknown_fields: None,
+    })
+}
+
 /// Whether the CRD-derived parts of two export specs (group, names, scope,
 /// versions) are the same; claims and scopes chosen by the backend are ignored.
 pub fn same_crd_snapshot(a: &APIServiceExportSpec, b: &APIServiceExportSpec) -> bool {
@@ -156,6 +195,14 @@ mod tests {
                 .contains("version v1 has no openAPIV3Schema"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn an_export_gives_back_the_crd_it_was_made_from() {
+        let original = crd("Namespaced", true);
+        let spec = export_spec_from_crd(&original, None, Scope::Namespaced).unwrap();
+        let back = crd_spec_from_export(&spec).unwrap();
+        assert_eq!(back, original.spec);
     }
 
     #[test]

@@ -38,7 +38,9 @@ pub use conditions::{
     Condition, ConditionSeverity, ConditionStatus, condition, set_condition,
     types as condition_types,
 };
-pub use crd_export::{CrdExportError, export_spec_from_crd, same_crd_snapshot};
+pub use crd_export::{
+    CrdExportError, crd_spec_from_export, export_spec_from_crd, same_crd_snapshot,
+};
 pub use error::BindTypeError;
 pub use export::{
     APIServiceExport, APIServiceExportSchema, APIServiceExportSpec, APIServiceExportStatus,

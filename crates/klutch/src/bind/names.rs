@@ -44,3 +44,15 @@ pub const CLUSTER_BINDING_NAME: &str = "cluster";
 pub const BINDER_SERVICE_ACCOUNT: &str = "klutch-binder";
 /// Default prefix of cluster namespaces on the Control Plane (`cluster-8xk2p`).
 pub const CLUSTER_NAMESPACE_PREFIX: &str = "cluster-";
+
+/// The Lease konnector replicas elect their leader with (in the konnector's namespace).
+pub const KONNECTOR_LEASE: &str = "klutch-bind";
+/// Name of the installed konnector's Deployment and ServiceAccount.
+pub const KONNECTOR_NAME: &str = "konnector";
+/// Label key (with value [`KONNECTOR_NAME`]) on the installed konnector's Deployment and pods.
+pub const LABEL_APP: &str = "app";
+/// ClusterRole(Binding) of the installed konnector: what it needs cluster-wide.
+pub const KONNECTOR_CLUSTER_ROLE: &str = "klutch-bind-konnector";
+/// ClusterRole over the claimed resources (e.g. Secrets) that the konnector binds to its own
+/// ServiceAccount in each namespace it binds, and nowhere else.
+pub const KONNECTOR_CLAIMED_ROLE: &str = "klutch-bind-konnector-claimed";

@@ -63,7 +63,9 @@ impl PermissionClaim {
 }
 
 /// Which side owns an object.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, JsonSchema)]
+#[derive(
+    Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, JsonSchema,
+)]
 pub enum Owner {
     /// The Control Plane (service provider).
     Provider,

@@ -207,3 +207,71 @@ fn dns1123_label(s: &str) -> Vec<String> {
     }
     errs
 }
+
+/// The largest total size of an object's annotations (keys and values), as the API server
+/// allows it.
+pub const MAX_ANNOTATIONS_BYTES: usize = 256 * 1024;
+
+/// The checks the API server makes of a custom resource's own `metadata` before its schema
+/// (`ValidateObjectMetaAccessor` for a namespaced object): a name or generateName, the name a
+/// DNS-1123 subdomain, a namespace that is a DNS-1123 label, label values of at most 63
+/// characters and annotations of at most 256 KiB together.
+pub fn check_object_meta(obj: &Value) -> Vec<FieldError> {
+    let mut out = Vec::new();
+    let meta = match obj.get("metadata") {
+        None | Some(Value::Null) => {
+            out.push(FieldError::new(
+                "metadata.name",
+                FieldErrorKind::Required,
+                None,
+                "name or generateName is required",
+            ));
+            return out;
+        }
+        Some(Value::Object(m)) => m,
+        Some(other) => {
+            out.push(invalid("metadata", other, "must be an object"));
+            return out;
+        }
+    };
+    match (meta.get("name"), meta.get("generateName")) {
+        (None | Some(Value::Null), None | Some(Value::Null)) => out.push(FieldError::new(
+            "metadata.name",
+            FieldErrorKind::Required,
+            None,
+            "name or generateName is required",
+        )),
+        (Some(Value::String(name)), _) if !dns1123_subdomain(name) => out.push(invalid(
+            "metadata.name",
+            &Value::from(name.as_str()),
+            "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+        )),
+        _ => {}
+    }
+    let sizes: usize = match meta.get("annotations") {
+        Some(Value::Object(a)) => a
+            .iter()
+            .map(|(k, v)| k.len() + v.as_str().map_or(0, str::len))
+            .sum(),
+        _ => 0,
+    };
+    if sizes > MAX_ANNOTATIONS_BYTES {
+        out.push(FieldError::new(
+            "metadata.annotations",
+            FieldErrorKind::TooLong,
+            None,
+            format!("must have at most {MAX_ANNOTATIONS_BYTES} bytes"),
+        ));
+    }
+    let rest: Map<String, Value> = ["namespace", "labels"]
+        .into_iter()
+        .filter_map(|k| meta.get(k).map(|v| (k.to_string(), v.clone())))
+        .collect();
+    check_metadata(&Value::Object(rest), "metadata", &mut out);
+    out
+}
+
+/// `validation.IsDNS1123Subdomain`.
+fn dns1123_subdomain(s: &str) -> bool {
+    s.len() <= 253 && s.split('.').all(|part| dns_label(part, false))
+}

@@ -68,6 +68,7 @@ mod path;
 mod prune;
 mod structural;
 
+pub use embedded::{MAX_ANNOTATIONS_BYTES, check_object_meta};
 pub use error::{FieldError, FieldErrorKind, SchemaError, aggregate, invalid_message};
 
 use compile::Place;
@@ -117,6 +118,23 @@ impl Outcome {
     pub fn is_valid(&self) -> bool {
         self.errors.is_empty()
     }
+}
+
+/// A CEL rule of a schema as an editor needs it: where it sits, what a failure says and which
+/// values it names for which fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleSummary {
+    /// The field the rule sits on, as errors name it (`spec`; `<nil>` for the object).
+    pub field: String,
+    /// What a failure says (the rule's `message`, else `failed rule: <rule>`).
+    pub message: String,
+    /// String literals the rule compares fields of `self` with, by path below the rule's
+    /// field (`plan`, `compositionRef.name`), in the rule's order.
+    pub compared: std::collections::BTreeMap<String, Vec<String>>,
+    /// Every field of `self` the rule reads (`plan`, `compositionRef.name`), sorted.
+    pub reads: Vec<String>,
+    /// A transition rule (reads `oldSelf`): it runs on updates only.
+    pub transition: bool,
 }
 
 /// The error the API server adds when a blocking error keeps CEL rules from running.
@@ -175,6 +193,31 @@ impl Schema {
             None => Operation::Create,
         };
         self.check(obj, op).errors
+    }
+
+    /// Every CEL rule on a node reached through declared properties, parents first.
+    pub fn rules(&self) -> Vec<RuleSummary> {
+        let mut out = Vec::new();
+        collect_rules(&self.compiled.root, "<nil>", &mut out);
+        out
+    }
+
+    /// Evaluate only the rules that sit on `field` (a dotted path of declared properties,
+    /// `<nil>` for the object) with `value` as `self`, as on a create: which of them fail.
+    /// What an editor asks when it tries candidate values for one field.
+    pub fn check_rules_at(&self, field: &str, value: &Value) -> Vec<FieldError> {
+        let mut node = &self.compiled.root;
+        if field != "<nil>" {
+            for name in field.split('.') {
+                match node.property(name) {
+                    Some(n) => node = n,
+                    None => return Vec::new(),
+                }
+            }
+        }
+        let mut eval = cel::Evaluator::new(&self.compiled.env);
+        eval.own_rules(node, value);
+        eval.errors
     }
 
     /// Validate an object for `op`, with warnings.
@@ -247,6 +290,23 @@ impl Schema {
     }
 }
 
+fn collect_rules(node: &Node, field: &str, out: &mut Vec<RuleSummary>) {
+    out.extend(node.rules.iter().map(|r| RuleSummary {
+        field: field.to_string(),
+        message: r.message(),
+        compared: r.compared(),
+        reads: r.reads(),
+        transition: r.is_transition(),
+    }));
+    if let Some(props) = &node.properties {
+        for (name, child) in props {
+            if child.rules_below {
+                collect_rules(child, &path::child(field, name), out);
+            }
+        }
+    }
+}
+
 /// `hasBlockingErr`: OpenAPI type, required, enum, maxLength, maxItems/maxProperties failures
 /// stop CEL validation.
 fn is_blocking(e: &FieldError) -> bool {
@@ -263,6 +323,41 @@ fn is_blocking(e: &FieldError) -> bool {
 #[cfg(test)]
 mod tests {
     use super::Schema;
+
+    #[test]
+    fn rules_name_their_literals_and_run_alone() {
+        let schema = Schema::from_value(&serde_json::json!({
+            "type": "object",
+            "properties": {"spec": {
+                "type": "object",
+                "x-kubernetes-validations": [
+                    {"rule": "self.tier == 'x' ? self.plan == 'a' : self.plan in ['b', 'c']",
+                     "message": "bad plan"},
+                    {"rule": "self.plan == oldSelf.plan", "message": "immutable"}],
+                "properties": {"plan": {"type": "string"}, "tier": {"type": "string"}},
+            }},
+        }))
+        .unwrap();
+        let rules = schema.rules();
+        assert_eq!(rules.len(), 2);
+        assert_eq!(rules[0].field, "spec");
+        assert_eq!(rules[0].message, "bad plan");
+        assert_eq!(rules[0].compared["plan"], ["a", "b", "c"]);
+        assert_eq!(rules[0].compared["tier"], ["x"]);
+        assert_eq!(rules[0].reads, ["plan", "tier"]);
+        assert!(rules[1].transition && !rules[0].transition);
+        let failing = |v| schema.check_rules_at("spec", &v);
+        assert_eq!(
+            failing(serde_json::json!({"plan": "d", "tier": "y"}))[0].detail,
+            "bad plan"
+        );
+        assert!(failing(serde_json::json!({"plan": "b", "tier": "y"})).is_empty());
+        assert!(
+            schema
+                .check_rules_at("spec.nope", &serde_json::json!({}))
+                .is_empty()
+        );
+    }
 
     #[test]
     fn schema_is_send_and_sync() {

@@ -53,7 +53,7 @@ impl Claim {
     }
 
     pub fn flavour(&self) -> Flavour {
-        Flavour::of(&self.obj, self.kind)
+        Flavour::of(&self.obj.data, self.kind)
     }
 
     pub fn spec(&self, field: &str) -> Option<&Value> {

@@ -1,35 +1,11 @@
 //! What Crossplane and the brokers decide for a claim, as the simulation derives it: the
-//! flavour (a9s or a8s) a claim's composition selects, the composite resource Crossplane
-//! creates for it, and stable tokens for the names that are random upstream.
+//! composite resource Crossplane creates for it and stable tokens for the names that are
+//! random upstream (the flavour a composition selects is `klutch::claims::Flavour`).
 
 use klutch::claims::{API_VERSION, ClaimKind};
-use kube::api::DynamicObject;
 use serde_json::Value;
 
-/// Which provider a claim's composition hands it to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Flavour {
-    /// provider-anynines and the a9s Service Broker / Backup Manager.
-    A9s,
-    /// provider-kubernetes wrapping an a8s operator object (PostgreSQL only).
-    A8s,
-}
-
-impl Flavour {
-    /// From `spec.compositionRef.name`, else the kind's default composition.
-    pub fn of(obj: &DynamicObject, kind: ClaimKind) -> Flavour {
-        let name = obj
-            .data
-            .pointer("/spec/compositionRef/name")
-            .and_then(Value::as_str)
-            .unwrap_or(kind.default_composition());
-        if name.starts_with("a8s-") {
-            Flavour::A8s
-        } else {
-            Flavour::A9s
-        }
-    }
-}
+pub use klutch::claims::Flavour;
 
 /// A short, stable, lowercase-alphanumeric token derived from `seed` (for names Crossplane
 /// and the broker would generate randomly, stable here so that reconciling is idempotent).

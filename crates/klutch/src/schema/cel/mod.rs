@@ -8,6 +8,7 @@
 mod check;
 mod convert;
 mod library;
+mod literals;
 
 use super::SchemaError;
 use super::error::{FieldError, FieldErrorKind};
@@ -65,6 +66,26 @@ pub(crate) struct Rule {
 }
 
 impl Rule {
+    /// The message a failure of this rule shows (without `messageExpression`).
+    pub(crate) fn message(&self) -> String {
+        self.message_or_default()
+    }
+
+    /// Whether the rule reads `oldSelf` (and so runs on updates only).
+    pub(crate) fn is_transition(&self) -> bool {
+        self.uses_old_self
+    }
+
+    /// String literals the rule compares fields of `self` with, by field path below `self`.
+    pub(crate) fn compared(&self) -> std::collections::BTreeMap<String, Vec<String>> {
+        literals::compared(self.program.expression())
+    }
+
+    /// Fields of `self` the rule reads, by path below `self`.
+    pub(crate) fn reads(&self) -> Vec<String> {
+        literals::reads(self.program.expression())
+    }
+
     /// `ruleErrorString`: the message, else the rule.
     fn error_string(&self) -> &str {
         match &self.message {
@@ -234,6 +255,14 @@ impl<'e> Evaluator<'e> {
 
     pub(crate) fn root(&mut self, root: &Node, obj: &Value, old: Option<&Value>, ratchet: Ratchet) {
         self.node(root, root, obj, old, &Path::Root, true, ratchet);
+    }
+
+    /// Only the rules of `node` itself on `value`, as on a create (transition rules skip);
+    /// errors name the node `<nil>`.
+    pub(crate) fn own_rules(&mut self, node: &Node, value: &Value) {
+        if !node.rules.is_empty() && !value.is_null() {
+            self.expressions(node, node, value, None, &Path::Root, false, Ratchet::OFF);
+        }
     }
 
     /// `vs` holds the rules (an `allOf` branch has its own), `ts` the types of the data.

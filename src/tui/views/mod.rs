@@ -3,13 +3,14 @@
 //! the key map, the help and the list pane all read this table; adding a view is one entry
 //! here (and an extractor if it shows a new fact), nothing else.
 
-use super::panes::format::{age, parse_time};
+mod cells;
+mod operator;
+
 use super::theme::Slot;
-use crate::cluster::Entry;
-use crate::cluster::entry::StatusKind;
+use crate::cluster::{Entry, StoreData};
+use cells::*;
 use jiff::Timestamp;
 use klutch::objects::ObjectClass;
-use klutch::status::Facts;
 
 /// A view's id: its first `:` name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -36,6 +37,16 @@ pub enum Width {
 /// A cell: its text and the theme slot it is drawn in.
 pub type Cell = (String, Slot);
 
+/// What a cell is computed with besides its entry: the time (for ages) and the store (for
+/// facts of related objects).
+#[derive(Clone, Copy)]
+pub struct CellCtx<'a> {
+    /// The time ages are computed against.
+    pub now: Timestamp,
+    /// The store, read-locked for the frame.
+    pub store: &'a StoreData,
+}
+
 /// One column of a list view.
 #[derive(Clone, Copy, Debug)]
 pub struct Column {
@@ -45,8 +56,14 @@ pub struct Column {
     pub width: Width,
     /// Hidden when the pane is narrower than this.
     pub min_pane: u16,
-    /// The cell of an object, at a time (for ages).
-    pub cell: fn(&Entry, Timestamp) -> Cell,
+    /// The cell of an object.
+    pub cell: fn(&Entry, &CellCtx) -> Cell,
+}
+
+impl std::fmt::Debug for CellCtx<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CellCtx").field("now", &self.now).finish()
+    }
 }
 
 /// One view.
@@ -72,6 +89,11 @@ pub struct View {
     pub empty: &'static str,
     /// The objects it lists.
     pub shows: ObjectClass,
+    /// Whether rows are grouped by namespace (a view of one object per namespace is not).
+    pub grouped: bool,
+    /// How `s`'s STATUS order ranks a row (0 first), where the view knows better than the
+    /// object's own status (the operator view: a silent konnector first).
+    pub rank: Option<fn(&Entry, &CellCtx) -> u8>,
     /// Its columns, left to right.
     pub columns: &'static [Column],
 }
@@ -81,113 +103,6 @@ impl View {
     pub fn control_plane_only(&self) -> bool {
         self.shows.side() == klutch::objects::Side::ControlPlane
     }
-}
-
-const fn col(
-    title: &'static str,
-    width: Width,
-    min_pane: u16,
-    cell: fn(&Entry, Timestamp) -> Cell,
-) -> Column {
-    Column {
-        title,
-        width,
-        min_pane,
-        cell,
-    }
-}
-
-fn kind(e: &Entry, _: Timestamp) -> Cell {
-    (e.key.kind.clone(), Slot::Base)
-}
-
-fn name(e: &Entry, _: Timestamp) -> Cell {
-    (e.key.name.clone(), Slot::Base)
-}
-
-fn cluster(e: &Entry, _: Timestamp) -> Cell {
-    (e.key.cluster.short().to_string(), Slot::Dim)
-}
-
-fn status(e: &Entry, _: Timestamp) -> Cell {
-    let (symbol, slot) = match e.status.kind {
-        StatusKind::Ready => ("✓", Slot::StatusReady),
-        StatusKind::Progressing => ("◷", Slot::StatusProgress),
-        StatusKind::Failed => ("✗", Slot::StatusFailed),
-        StatusKind::Deleting => ("⌫", Slot::StatusProgress),
-        StatusKind::Unknown => ("·", Slot::StatusUnknown),
-    };
-    (format!("{symbol} {}", e.status.text), slot)
-}
-
-/// Why an object is not well, when it says: the message of its status.
-fn message(e: &Entry, _: Timestamp) -> Cell {
-    let text = match e.status.kind {
-        StatusKind::Ready => "",
-        _ => e.status.message.as_deref().unwrap_or(""),
-    };
-    (text.to_string(), Slot::Dim)
-}
-
-fn created(e: &Entry, now: Timestamp) -> Cell {
-    (age(now, e.created), Slot::Dim)
-}
-
-/// A fact of the entry's class as a plain cell (`-` when the entry is of another class).
-fn fact(e: &Entry, pick: fn(&Facts) -> Option<&str>) -> Cell {
-    (pick(&e.facts).unwrap_or("-").to_string(), Slot::Base)
-}
-
-fn claim_detail(e: &Entry, _: Timestamp) -> Cell {
-    fact(e, |f| match f {
-        Facts::Claim { detail } => Some(detail),
-        _ => None,
-    })
-}
-
-fn template_exports(e: &Entry, _: Timestamp) -> Cell {
-    fact(e, |f| match f {
-        Facts::ExportTemplate { exports } => Some(exports),
-        _ => None,
-    })
-}
-
-fn request_resources(e: &Entry, _: Timestamp) -> Cell {
-    fact(e, |f| match f {
-        Facts::ExportRequest { resources } => Some(resources),
-        _ => None,
-    })
-}
-
-fn export_resource(e: &Entry, _: Timestamp) -> Cell {
-    fact(e, |f| match f {
-        Facts::Export { resource } => Some(resource),
-        _ => None,
-    })
-}
-
-fn provider(e: &Entry, _: Timestamp) -> Cell {
-    fact(e, |f| match f {
-        Facts::ClusterBinding { provider, .. } | Facts::ApiServiceBinding { provider, .. } => {
-            Some(provider)
-        }
-        _ => None,
-    })
-}
-
-fn heartbeat(e: &Entry, now: Timestamp) -> Cell {
-    let at = match &e.facts {
-        Facts::ClusterBinding { last_heartbeat, .. } => parse_time(last_heartbeat),
-        _ => None,
-    };
-    (age(now, at), Slot::Dim)
-}
-
-fn secret(e: &Entry, _: Timestamp) -> Cell {
-    fact(e, |f| match f {
-        Facts::ApiServiceBinding { secret, .. } => Some(secret),
-        _ => None,
-    })
 }
 
 const STATUS: Column = col("STATUS", Width::Fit { min: 18, max: 32 }, 0, status);
@@ -207,6 +122,8 @@ pub const VIEWS: &[View] = &[
         description: "Claims of both clusters",
         empty: "No claims yet — bind an API first (klutch-tui bind URL), then apply a claim (klutch-tui apply -f claim.yaml).",
         shows: ObjectClass::Claim,
+        grouped: true,
+        rank: None,
         columns: &[
             col("KIND", Width::Fixed(20), 0, kind),
             col("NAME", Width::Primary(3), 0, name),
@@ -228,6 +145,8 @@ pub const VIEWS: &[View] = &[
         description: "Control Plane: export templates",
         empty: "No export templates yet — the Control Plane's operator installs them (APIServiceExportTemplate).",
         shows: ObjectClass::ExportTemplate,
+        grouped: true,
+        rank: None,
         columns: &[
             col("NAME", Width::Primary(2), 0, name),
             col("EXPORTS", Width::Flex(3), 0, template_exports),
@@ -245,6 +164,8 @@ pub const VIEWS: &[View] = &[
         description: "Control Plane: export requests",
         empty: "No export requests yet — one appears for every API an App Cluster binds (klutch-tui bind URL).",
         shows: ObjectClass::ExportRequest,
+        grouped: true,
+        rank: None,
         columns: &[
             col("NAME", Width::Primary(2), 0, name),
             col("RESOURCES", Width::Flex(3), 0, request_resources),
@@ -264,6 +185,8 @@ pub const VIEWS: &[View] = &[
         description: "Control Plane: exports",
         empty: "No exports yet — the klutch-bind backend makes one for every export request it accepts.",
         shows: ObjectClass::Export,
+        grouped: true,
+        rank: None,
         columns: &[
             col("NAME", Width::Primary(2), 0, name),
             col("RESOURCE", Width::Flex(3), 0, export_resource),
@@ -274,21 +197,41 @@ pub const VIEWS: &[View] = &[
     },
     View {
         id: ViewId("clusterbindings"),
-        tab: "Cluster bindings",
-        heading: "Cluster bindings",
+        tab: "App clusters",
+        heading: "App clusters (cluster bindings)",
         scope: "Control Plane",
-        names: &["clusterbindings", "cb"],
+        names: &["clusterbindings", "cb", "operator", "appclusters"],
         command: "view-cluster-bindings",
         key: "5",
-        description: "Control Plane: cluster bindings",
+        description: "Control Plane: every App Cluster bound to it, its konnector and what fails",
         empty: "No cluster bindings yet — every App Cluster that binds gets one.",
         shows: ObjectClass::ClusterBinding,
+        grouped: false,
+        rank: Some(operator::rank),
         columns: &[
-            col("NAME", Width::Primary(2), 0, name),
-            col("PROVIDER", Width::Flex(2), 0, provider),
-            col("HEARTBEAT", Width::Fixed(9), 0, heartbeat),
-            STATUS,
-            MESSAGE,
+            col(
+                "CLUSTER NAMESPACE",
+                Width::Primary(1),
+                0,
+                operator::cluster_namespace,
+            ),
+            col("PROVIDER", Width::Flex(1), 130, provider),
+            col(
+                "KONNECTOR",
+                Width::Fit { min: 9, max: 16 },
+                90,
+                operator::konnector,
+            ),
+            col("HEARTBEAT", Width::Fixed(9), 55, operator::heartbeat_age),
+            col(
+                "HEALTH",
+                Width::Fit { min: 8, max: 18 },
+                0,
+                operator::health,
+            ),
+            col("EXPORTS", Width::Fixed(7), 65, operator::exports),
+            col("REQUESTS", Width::Fixed(9), 75, operator::requests),
+            col("PROBLEM", Width::Flex(5), 110, operator::problem),
             AGE,
         ],
     },
@@ -303,6 +246,8 @@ pub const VIEWS: &[View] = &[
         description: "App: API service bindings",
         empty: "No API service bindings yet — bind first: klutch-tui bind URL.",
         shows: ObjectClass::ApiServiceBinding,
+        grouped: true,
+        rank: None,
         columns: &[
             col("NAME", Width::Primary(3), 0, name),
             col("PROVIDER", Width::Flex(2), 0, provider),
@@ -393,6 +338,8 @@ mod tests {
             description: "Fake objects for the test",
             empty: "No fakes yet.",
             shows: ObjectClass::ApiServiceBinding,
+            grouped: true,
+            rank: None,
             columns: FAKE_COLUMNS,
         });
         Views(Box::leak(all.into_boxed_slice()))
