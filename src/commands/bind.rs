@@ -15,10 +15,11 @@ use tokio_util::sync::CancellationToken;
 use crate::cli::{AuthArg, BindArgs, KonnectorArg};
 use crate::config::Paths;
 use crate::services::bind::auth::cache::TokenCache;
+use crate::services::bind::konnector::ServiceDriver;
 use crate::services::bind::plan::yes_no;
 use crate::services::bind::{
-    AuthMode, BindEvent, BindIo, BindPlan, KonnectorMode, LoginPrompt, Question, StepStatus,
-    Summary, backend, run,
+    AuthMode, BindEvent, BindIo, BindPlan, KonnectorDriver, KonnectorMode, LoginPrompt, Question,
+    StepStatus, Summary, backend, run,
 };
 
 /// How long an installed konnector may take to connect the bindings.
@@ -66,7 +67,7 @@ async fn bind(
     paths: Paths,
 ) -> anyhow::Result<ExitCode> {
     let app = super::app_client(kubeconfig.as_deref(), args.app_context.as_deref(), &paths).await?;
-    let driver = Arc::new(super::konnector_driver::Driver::new(app.clone()));
+    let driver = Arc::new(ServiceDriver::new());
     let io = BindIo {
         app,
         http: backend::http_client()?,
@@ -98,7 +99,7 @@ async fn bind(
     if plan.konnector == KonnectorMode::Local {
         eprintln!("The konnector runs here; stop it with Ctrl-C (the bindings stay).");
         cancel.cancelled().await;
-        driver.stop().await;
+        driver.stop_local().await;
     }
     ctrl_c.abort();
     Ok(ExitCode::SUCCESS)

@@ -12,7 +12,6 @@ mod connect;
 pub mod credentials;
 mod embedded;
 pub mod get;
-mod konnector_driver;
 pub mod logout;
 pub mod sandbox;
 pub mod unbind;

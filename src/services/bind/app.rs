@@ -63,6 +63,17 @@ async fn may(
     Ok(answer.status.is_some_and(|s| s.allowed))
 }
 
+/// One permission a bind needs: verb, group, resource, namespace, what for, and the way
+/// around it.
+type Need = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+    &'static str,
+);
+
 /// What each mode of the bind needs, checked before anything is made.
 async fn preflight(
     app: &Client,
@@ -70,7 +81,7 @@ async fn preflight(
     namespace_exists: bool,
 ) -> Result<(), BindError> {
     let ns = Some(KONNECTOR_NAMESPACE);
-    let mut needs: Vec<(&str, &str, &str, Option<&str>, &str, &str)> = vec![
+    let mut needs: Vec<Need> = vec![
         (
             "list",
             "",
@@ -185,10 +196,19 @@ pub async fn bindings_served(app: &Client) -> bool {
 /// Check permissions, ensure `klutch-bind`, and read what is there.
 pub async fn inspect(app: &Client, konnector: &KonnectorMode) -> Result<AppFacts, BindError> {
     let namespaces = Api::<Namespace>::all(app.clone());
-    let existing = namespaces
-        .get_opt(KONNECTOR_NAMESPACE)
-        .await
-        .map_err(|e| app_error("cannot read namespace klutch-bind", &e))?;
+    let existing = match namespaces.get_opt(KONNECTOR_NAMESPACE).await {
+        Ok(ns) => ns,
+        Err(kube::Error::Api(s)) if s.code == 403 => {
+            return Err(BindError::forbidden(
+                "get",
+                "namespaces",
+                None,
+                "reading the cluster id (the UID of namespace klutch-bind)",
+                "",
+            ));
+        }
+        Err(e) => return Err(app_error("cannot read namespace klutch-bind", &e)),
+    };
     preflight(app, konnector, existing.is_some()).await?;
     let served = bindings_served(app).await;
     if !served && *konnector == KonnectorMode::None {

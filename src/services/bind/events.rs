@@ -150,7 +150,7 @@ pub enum Question {
         /// The binding, `<resource>.<group>`.
         binding: String,
         /// The claim.
-        claim: PermissionClaim,
+        claim: Box<PermissionClaim>,
         /// The prompt as upstream's CLI words it, ending in `[No,Yes]`.
         text: String,
         /// `true` to accept.

@@ -181,3 +181,68 @@ pub async fn delete_object(app: &Client, made: &Made) -> Result<(), kube::Error>
         None => Ok(()),
     }
 }
+
+/// The driver backed by the konnector service: its install manifests, or its sync loop
+/// in this process (one at a time; stopped on a failed bind or when asked).
+#[derive(Default)]
+pub struct ServiceDriver {
+    local: tokio::sync::Mutex<Option<crate::services::konnector::KonnectorHandle>>,
+}
+
+impl ServiceDriver {
+    /// A driver with no loop running.
+    pub fn new() -> ServiceDriver {
+        ServiceDriver::default()
+    }
+}
+
+impl KonnectorDriver for ServiceDriver {
+    fn install<'a>(
+        &'a self,
+        app: &'a Client,
+        image: Option<&'a str>,
+        exports: &'a [ExportOffer],
+    ) -> BoxFuture<'a, Result<(Vec<Made>, String), BindError>> {
+        use crate::services::konnector::install::{BoundResource, InstallSpec, manifests};
+        Box::pin(async move {
+            let mut spec = InstallSpec::new(
+                exports
+                    .iter()
+                    .map(|o| BoundResource {
+                        group: o.group.clone(),
+                        resource: o.resource.clone(),
+                        claims: o.permission_claims.clone(),
+                    })
+                    .collect(),
+            );
+            if let Some(image) = image {
+                spec.image = image.to_owned();
+            }
+            let made = apply(app, &manifests(&spec)).await?;
+            let text = format!(
+                "installed {} ({} replicas) in {}",
+                spec.image, spec.replicas, spec.namespace
+            );
+            Ok((made, text))
+        })
+    }
+
+    fn start_local<'a>(&'a self, app: &'a Client) -> BoxFuture<'a, Result<String, BindError>> {
+        use crate::services::konnector::{Konnector, KonnectorOptions};
+        Box::pin(async move {
+            let mut local = self.local.lock().await;
+            if local.is_none() {
+                *local = Some(Konnector::start(app.clone(), KonnectorOptions::default()));
+            }
+            Ok("running here".to_owned())
+        })
+    }
+
+    fn stop_local(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            if let Some(handle) = self.local.lock().await.take() {
+                handle.stop().await;
+            }
+        })
+    }
+}

@@ -167,7 +167,7 @@ pub enum Action {
         /// The binding it belongs to.
         binding: String,
         /// The claim.
-        claim: PermissionClaim,
+        claim: Box<PermissionClaim>,
         /// Upstream's wording.
         text: String,
     },
@@ -401,11 +401,14 @@ impl Walkthrough {
         }
         match self.on(step, outcome) {
             Ok(next) => next,
-            Err((step, error)) => self.fail(Vec::new(), step, error),
+            Err(stopped) => {
+                let (step, error) = *stopped;
+                self.fail(Vec::new(), step, error)
+            }
         }
     }
 
-    fn on(&mut self, step: Step, outcome: Outcome) -> Result<Next, (Step, BindError)> {
+    fn on(&mut self, step: Step, outcome: Outcome) -> Result<Next, Stop> {
         let done = |s: Step, text: String| (s, StepStatus::Done(text));
         match (step, outcome) {
             (Step::DiscoverProvider, Outcome::Provider(provider, metadata)) => {
@@ -415,8 +418,8 @@ impl Walkthrough {
                     format!("{} {}", provider.provider_pretty_name, provider.version),
                 )];
                 events.push((Step::CheckVersion, StepStatus::Started));
-                let authorize =
-                    plan::check_provider(&provider, &url).map_err(|e| (Step::CheckVersion, e))?;
+                let authorize = plan::check_provider(&provider, &url)
+                    .map_err(|e| stop(Step::CheckVersion, e))?;
                 let headless = if metadata.is_some() {
                     "with the headless routes"
                 } else {
@@ -429,7 +432,7 @@ impl Walkthrough {
                 if matches!(self.plan.auth, AuthMode::Device | AuthMode::Token)
                     && metadata.is_none()
                 {
-                    return Err((
+                    return Err(stop(
                         Step::CheckVersion,
                         BindError::NoHeadlessRoute {
                             url,
@@ -478,9 +481,9 @@ impl Walkthrough {
                 ));
                 if !self.plan.exports.is_empty() {
                     let wanted = plan::resolve_exports(&self.chosen, &self.plan.exports)
-                        .map_err(|e| (Step::ChooseExports, e))?;
+                        .map_err(|e| stop(Step::ChooseExports, e))?;
                     if wanted.len() != self.chosen.len() {
-                        return Err((
+                        return Err(stop(
                             Step::ChooseExports,
                             BindError::UnknownExport {
                                 name: self.plan.exports.join(", "),
@@ -577,7 +580,7 @@ impl Walkthrough {
                 if let Some((binding, claim)) = self.claims_pending.first().cloned() {
                     self.claims_pending.remove(0);
                     if claim.required == Some(true) && !accepted {
-                        return Err((
+                        return Err(stop(
                             Step::CreateBindings,
                             BindError::Refused(format!(
                                 "{binding} requires access to {} that was declined; accept it to bind",
@@ -622,7 +625,7 @@ impl Walkthrough {
                 let events = vec![done(Step::WaitUntilBound, names(&self.chosen))];
                 Ok(self.finish(events))
             }
-            (step, other) => Err((
+            (step, other) => Err(stop(
                 step,
                 BindError::AppCluster(format!(
                     "internal error: {other:?} does not answer step {}",
@@ -655,9 +658,9 @@ impl Walkthrough {
         }
     }
 
-    fn chose(&mut self, wanted: &[String]) -> Result<Next, (Step, BindError)> {
-        let chosen =
-            plan::resolve_exports(&self.offers, wanted).map_err(|e| (Step::ChooseExports, e))?;
+    fn chose(&mut self, wanted: &[String]) -> Result<Next, Stop> {
+        let chosen = plan::resolve_exports(&self.offers, wanted)
+            .map_err(|e| stop(Step::ChooseExports, e))?;
         let events = vec![(Step::ChooseExports, StepStatus::Done(names(&chosen)))];
         self.chosen = chosen.clone();
         Ok(self.go(events, Step::RequestAccess, Action::RequestAccess(chosen)))
@@ -668,8 +671,8 @@ impl Walkthrough {
         &mut self,
         events: Vec<(Step, StepStatus)>,
         response: BindingResponse,
-    ) -> Result<Next, (Step, BindError)> {
-        let bad = |m: String| (Step::RequestAccess, BindError::Auth(AuthError::Response(m)));
+    ) -> Result<Next, Stop> {
+        let bad = |m: String| stop(Step::RequestAccess, BindError::Auth(AuthError::Response(m)));
         for request in &response.requests {
             request.check_type().map_err(|e| bad(e.to_string()))?;
         }
@@ -702,10 +705,7 @@ impl Walkthrough {
         )
     }
 
-    fn plan_bindings(
-        &mut self,
-        events: Vec<(Step, StepStatus)>,
-    ) -> Result<Next, (Step, BindError)> {
+    fn plan_bindings(&mut self, events: Vec<(Step, StepStatus)>) -> Result<Next, Stop> {
         self.bindings.clear();
         self.claims_pending.clear();
         self.already_bound.clear();
@@ -722,7 +722,7 @@ impl Walkthrough {
                 .iter()
                 .find(|b| b.metadata.name.as_deref() == Some(name.as_str()));
             match plan::plan_binding(&name, existing, &self.secret)
-                .map_err(|e| (Step::CreateBindings, e))?
+                .map_err(|e| stop(Step::CreateBindings, e))?
             {
                 BindingPlan::AlreadyBound => self.already_bound.push(name),
                 BindingPlan::Create => {
@@ -757,7 +757,7 @@ impl Walkthrough {
                 action: Action::AskClaim {
                     binding,
                     text: plan::claim_prompt(&claim),
-                    claim,
+                    claim: Box::new(claim),
                 },
             },
             Some(_) => {
@@ -808,6 +808,13 @@ impl Walkthrough {
     pub fn response(&self) -> Option<&BindingResponse> {
         self.response.as_ref()
     }
+}
+
+/// Where the walkthrough stopped, and why (boxed: errors are large, steps are many).
+type Stop = Box<(Step, BindError)>;
+
+fn stop(step: Step, error: BindError) -> Stop {
+    Box::new((step, error))
 }
 
 /// The client id a CLI logs in as when the backend does not name one.
