@@ -145,6 +145,16 @@ impl Running {
         .await
     }
 
+    /// Ctrl-C.
+    pub fn interrupt(&self) {
+        let pid = self.child.id().unwrap().to_string();
+        let sent = std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+    }
+
     /// Wait for the end.
     pub async fn finish(mut self) -> Out {
         let mut stdout = String::new();
