@@ -52,6 +52,14 @@ pub enum Command {
     Sandbox(Box<SandboxArgs>),
     /// Run the konnector sync loop in the foreground for every APIServiceBinding.
     Konnector(KonnectorArgs),
+    /// Bind a klutch-bind backend's exports into the App Cluster: log in, choose, bind.
+    Bind(Box<BindArgs>),
+    /// Remove an APIServiceBinding (the Control Plane's objects are kept).
+    Unbind(UnbindArgs),
+    /// Forget every cached login (the OIDC token cache).
+    Logout,
+    /// Who is logged in at which issuer, and until when.
+    Whoami,
     /// Print a shell completion script (it completes kinds and object names too).
     Completions {
         /// The shell to complete for.
@@ -323,6 +331,76 @@ pub struct SandboxArgs {
     pub oidc_audiences: Vec<String>,
 }
 
+/// How `bind` logs in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuthArg {
+    /// A browser: our own login with PKCE where the backend has the headless routes, else
+    /// the backend's page (upstream's flow). The URL and a QR code are always printed.
+    Browser,
+    /// The backend's own page, always (upstream's OAuth2 code grant; choose the export there).
+    CodeGrant,
+    /// A code to enter on any device (RFC 8628): for terminals without a browser.
+    Device,
+    /// An ID token obtained elsewhere (--token-file PATH, or - for stdin).
+    Token,
+}
+
+/// What `bind` does about the konnector.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum KonnectorArg {
+    /// Install it into the App Cluster (namespace klutch-bind).
+    Install,
+    /// Run the sync loop here, in the foreground, until Ctrl-C.
+    Local,
+    /// Leave it to `klutch-tui konnector` or one installed earlier.
+    None,
+}
+
+#[derive(Debug, Args)]
+pub struct BindArgs {
+    /// The klutch-bind backend: the sandbox's bindUrl, or a backend's …/export URL.
+    #[arg(value_name = "URL", required_unless_present = "status")]
+    pub url: Option<String>,
+    /// How to log in.
+    #[arg(long, value_enum, default_value_t = AuthArg::Browser)]
+    pub auth: AuthArg,
+    /// With --auth token: the file holding the ID token, or - for stdin.
+    #[arg(long, value_name = "PATH", required_if_eq("auth", "token"))]
+    pub token_file: Option<PathBuf>,
+    /// Install the konnector, run it here, or leave it.
+    #[arg(long, value_enum, default_value_t = KonnectorArg::Install)]
+    pub konnector: KonnectorArg,
+    /// With --konnector install: the image to run.
+    #[arg(long, value_name = "IMAGE")]
+    pub konnector_image: Option<String>,
+    /// An export to bind, as the backend lists it (postgresqlinstances, servicebindings,
+    /// backups, restores, …); repeatable. Without it you are asked.
+    #[arg(long = "export", value_name = "NAME")]
+    pub exports: Vec<String>,
+    /// Accept every permission claim without asking (for scripts; with --export).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// App Cluster context (default: the config file's, else the kubeconfig's current one).
+    #[arg(long, value_name = "CTX")]
+    pub app_context: Option<String>,
+    /// Only print who is logged in where and until when (as `klutch-tui whoami`).
+    #[arg(long, conflicts_with = "url")]
+    pub status: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UnbindArgs {
+    /// The binding: <resource>.<group> (postgresqlinstances.anynines.com) or its plural.
+    #[arg(value_name = "RESOURCE")]
+    pub resource: String,
+    /// Do not ask to confirm by name.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// App Cluster context (default: the config file's, else the kubeconfig's current one).
+    #[arg(long, value_name = "CTX")]
+    pub app_context: Option<String>,
+}
+
 /// `NAME:PASSWORD` (the password may contain ':').
 fn parse_user(value: &str) -> Result<(String, String), String> {
     match value.split_once(':') {
@@ -396,6 +474,45 @@ mod tests {
         assert_eq!(cli.cockpit.fail_rate, Some(1.0));
         let err = Cli::try_parse_from(["klutch-tui", "--fail-rate", "1"]).unwrap_err();
         assert_eq!(err.exit_code(), 2, "only with --sandbox");
+    }
+
+    #[test]
+    fn bind_follows_the_contract() {
+        let cli = Cli::try_parse_from([
+            "klutch-tui",
+            "bind",
+            "http://127.0.0.1:1",
+            "--auth",
+            "device",
+            "--konnector",
+            "local",
+            "--export",
+            "backups",
+            "--export",
+            "restores",
+            "--yes",
+            "--app-context",
+            "a",
+        ])
+        .unwrap();
+        let Some(Command::Bind(args)) = cli.command else {
+            panic!("not bind")
+        };
+        assert_eq!(args.auth, AuthArg::Device);
+        assert_eq!(args.konnector, KonnectorArg::Local);
+        assert_eq!(args.exports, ["backups", "restores"]);
+        assert!(args.yes);
+        let err =
+            Cli::try_parse_from(["klutch-tui", "bind", "http://x", "--auth", "token"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2, "--auth token needs --token-file");
+        let err = Cli::try_parse_from(["klutch-tui", "bind"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2, "a URL is needed");
+        assert!(Cli::try_parse_from(["klutch-tui", "bind", "--status"]).is_ok());
+        let cli = Cli::try_parse_from(["klutch-tui", "unbind", "backups", "--yes"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Command::Unbind(UnbindArgs { yes: true, .. }))
+        ));
     }
 
     #[test]

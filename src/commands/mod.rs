@@ -4,6 +4,7 @@
 
 pub mod apply;
 pub mod backup;
+pub mod bind;
 pub mod cockpit;
 pub mod complete;
 pub mod completions;
@@ -12,7 +13,10 @@ pub mod credentials;
 mod embedded;
 pub mod get;
 pub mod konnector;
+pub mod logout;
 pub mod sandbox;
+pub mod unbind;
+pub mod whoami;
 
 use crate::cli::{Cli, Command};
 use std::process::ExitCode;
@@ -67,6 +71,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Completions { shell }) => completions::run(shell),
         Some(Command::Sandbox(args)) => sandbox::run(*args),
         Some(Command::Konnector(args)) => konnector::run(args, cli.cockpit.kubeconfig),
+        Some(Command::Bind(args)) => bind::run_bind(cli.cockpit.kubeconfig, *args),
+        Some(Command::Unbind(args)) => unbind::run(cli.cockpit.kubeconfig, args),
+        Some(Command::Logout) => logout::run(),
+        Some(Command::Whoami) => whoami::run(),
         Some(Command::Get(args)) => get::run(cli.cockpit, args),
         Some(Command::Apply(args)) => apply::run(cli.cockpit, args),
         Some(Command::Backup(args)) => backup::backup(cli.cockpit, args),
@@ -88,6 +96,24 @@ pub fn error_text(error: &anyhow::Error) -> String {
         }
     }
     text
+}
+
+/// A client for the App Cluster: `context`, else the config file's `app-context`, else the
+/// kubeconfig's current context.
+pub(crate) async fn app_client(
+    kubeconfig: Option<&str>,
+    context: Option<&str>,
+    paths: &crate::config::Paths,
+) -> anyhow::Result<kube::Client> {
+    let (file, problems) = crate::config::read(&paths.config_file());
+    for problem in problems {
+        tracing::warn!(%problem, "config file");
+    }
+    let kc = crate::cluster::kubeconfig::load(kubeconfig)?;
+    let context =
+        crate::cluster::kubeconfig::pick_context(&kc, context.or(file.app_context.as_deref()))?;
+    let (client, _) = crate::cluster::kubeconfig::client(&kc, &context).await?;
+    Ok(client)
 }
 
 /// A multi-threaded runtime with two workers (the machines we run on are small).

@@ -15,6 +15,8 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+pub mod bind;
+
 /// Effects waiting to be picked up before the cockpit says the services are busy.
 const QUEUE: usize = 64;
 

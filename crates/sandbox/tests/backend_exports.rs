@@ -342,3 +342,62 @@ async fn finished_requests_are_deleted_after_ten_minutes() {
     drop(later);
     env.sb.shutdown().await;
 }
+
+#[tokio::test]
+async fn headless_clients_find_the_issuer_and_the_exports() {
+    let env = Env::start().await;
+    let info = env.sb.info().clone();
+    let http = reqwest::Client::new();
+    let meta: klutch::bind::ProtectedResource = http
+        .get(format!(
+            "{}{}",
+            info.bind_url,
+            klutch::bind::PROTECTED_RESOURCE_PATH
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(meta.resource, info.bind_url);
+    assert_eq!(meta.authorization_servers, vec![info.oidc_issuer.clone()]);
+    assert_eq!(meta.client_ids, vec![sandbox::CLI_CLIENT_ID.to_owned()]);
+
+    let url = format!("{}{}", info.bind_url, klutch::bind::BIND_EXPORTS_PATH);
+    let refused = http.get(&url).send().await.unwrap();
+    assert_eq!(refused.status().as_u16(), 401, "a bearer token is required");
+    let token = password_token(&info.oidc_issuer, "developer", "developer").await;
+    let list: klutch::bind::ExportList = http
+        .get(&url)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<String> = list.exports.iter().map(|e| e.name()).collect();
+    for wanted in [
+        "postgresqlinstances.anynines.com",
+        "servicebindings.anynines.com",
+        "backups.anynines.com",
+        "restores.anynines.com",
+    ] {
+        assert!(names.iter().any(|n| n == wanted), "{wanted} in {names:?}");
+    }
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted);
+    let sb = list
+        .exports
+        .iter()
+        .find(|e| e.resource == "servicebindings")
+        .unwrap();
+    assert_eq!(sb.kind, "ServiceBinding");
+    assert!(
+        sb.permission_claims.iter().any(|c| c.resource == "secrets"),
+        "{sb:?}"
+    );
+    env.sb.shutdown().await;
+}

@@ -15,6 +15,7 @@ mod crd_export;
 mod error;
 mod export;
 mod export_request;
+mod headless;
 pub mod names;
 mod permission;
 mod schema;
@@ -48,6 +49,10 @@ pub use export::{
 pub use export_request::{
     APIServiceExportRequest, APIServiceExportRequestResource, APIServiceExportRequestSpec,
     APIServiceExportRequestStatus, ExportRequestPhase,
+};
+pub use headless::{
+    BIND_EXPORTS_PATH, BIND_TOKEN_PATH, ExportList, ExportOffer, GroupResource,
+    HeadlessBindRequest, PROTECTED_RESOURCE_PATH, ProtectedResource, base62, cluster_id,
 };
 pub use permission::{
     CreateClaim, OnConflict, Owner, PatternEntry, PermissionClaim, ReadClaim, ResourceSelector,

@@ -137,10 +137,10 @@ fn handle(c: &Ctl<'_>, ev: &Event) {
         }
         // The last object of a terminating CRD may have gone: the CRD may finish now.
         let crd_name = format!("{}.{}", ev.gr.resource, ev.gr.group);
-        if let Some(crd) = server.store.get(&crd_gr(), &ObjKey::new("", &crd_name))
+        if let Some(crd) = c.server.store.get(&crd_gr(), &ObjKey::new("", &crd_name))
             && meta::is_deleting(&crd.value)
         {
-            examine(server, &crd_gr(), &crd.value.clone());
+            examine(c, &crd_gr(), &crd.value.clone());
         }
         return;
     }

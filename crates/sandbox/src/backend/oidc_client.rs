@@ -145,6 +145,11 @@ impl OidcClient {
         &self.config.issuer_url
     }
 
+    /// The client ids besides the backend's own whose ID tokens the headless routes take.
+    pub fn extra_audiences(&self) -> &[String] {
+        &self.config.extra_audiences
+    }
+
     /// Discover the issuer (metadata and JWKS). Done per login so that key
     /// rotation and an issuer started after the backend just work.
     async fn client(&self) -> Result<Client, OidcClientError> {

@@ -12,9 +12,9 @@ use axum::response::{Html, IntoResponse, Response};
 use axum_extra::extract::PrivateCookieJar;
 use klutch::bind::{
     APIServiceExportRequestResource, APIServiceExportRequestResponse, APIServiceExportRequestSpec,
-    AnyExportTemplate, BindingResponse, encode_binding_response,
+    AnyExportTemplate, BindingResponse, HeadlessBindRequest, encode_binding_response,
 };
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use url::Url;
 
 use super::{AppState, Shared, found, refuse};
@@ -211,34 +211,13 @@ pub async fn bind(
     }
 }
 
-/// The body of `POST /bind/token`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct HeadlessBindRequest {
-    /// The App Cluster's id (as upstream's CLI computes it).
-    #[serde(rename = "clusterID")]
-    pub cluster_id: String,
-    /// Echoed in `authentication.oauth2CodeGrant.sid`; a random one if absent.
-    #[serde(default, rename = "sessionID")]
-    pub session_id: Option<String>,
-    /// What to bind.
-    pub resources: Vec<GroupResource>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct GroupResource {
-    #[serde(default)]
-    pub group: String,
-    pub resource: String,
-}
-
 #[derive(Serialize)]
 struct JsonError {
     error: &'static str,
     message: String,
 }
 
-fn json_error(status: StatusCode, error: &'static str, message: String) -> Response {
+pub(super) fn json_error(status: StatusCode, error: &'static str, message: String) -> Response {
     tracing::info!(%status, %message, "bind backend: headless bind refused");
     let mut response = (
         status,
@@ -262,11 +241,11 @@ fn json_error(status: StatusCode, error: &'static str, message: String) -> Respo
     response
 }
 
-pub async fn bind_token(
-    State(Shared(state)): State<Shared>,
-    headers: HeaderMap,
-    body: Result<Json<HeadlessBindRequest>, JsonRejection>,
-) -> Response {
+/// The verified identity of the request's bearer ID token, or the 401 to answer.
+pub(super) async fn bearer_identity(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<crate::backend::oidc_client::Identity, Response> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|h| h.to_str().ok())
@@ -277,15 +256,27 @@ pub async fn bind_token(
         .map(str::trim)
         .filter(|t| !t.is_empty());
     let Some(token) = token else {
-        return json_error(
+        return Err(json_error(
             StatusCode::UNAUTHORIZED,
             "invalid_token",
             "send an OIDC ID token of the issuer as `Authorization: Bearer <token>`".into(),
-        );
+        ));
     };
-    let identity = match state.oidc.verify_bearer(token).await {
+    state
+        .oidc
+        .verify_bearer(token)
+        .await
+        .map_err(|e| json_error(StatusCode::UNAUTHORIZED, "invalid_token", e.to_string()))
+}
+
+pub async fn bind_token(
+    State(Shared(state)): State<Shared>,
+    headers: HeaderMap,
+    body: Result<Json<HeadlessBindRequest>, JsonRejection>,
+) -> Response {
+    let identity = match bearer_identity(&state, &headers).await {
         Ok(identity) => identity,
-        Err(e) => return json_error(StatusCode::UNAUTHORIZED, "invalid_token", e.to_string()),
+        Err(refusal) => return refusal,
     };
     let Json(request) = match body {
         Ok(body) => body,

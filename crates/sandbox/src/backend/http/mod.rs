@@ -1,9 +1,10 @@
 //! The backend's HTTP routes (bind-protocol.md §2): `/export`, `/authorize`,
 //! `/callback`, `/resources`, `/bind`, plus the headless extension
-//! `POST /bind/token`. Errors are plain pages (JSON for the headless route) that
+//! (`/.well-known/oauth-protected-resource`, `GET /bind/exports`, `POST /bind/token`). Errors are plain pages (JSON for the headless route) that
 //! say what went wrong and what to do.
 
 mod bind;
+mod headless;
 mod login;
 
 use std::sync::Arc;
@@ -56,7 +57,12 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/callback", get(login::callback))
         .route("/resources", get(bind::resources))
         .route("/bind", get(bind::bind))
-        .route("/bind/token", post(bind::bind_token))
+        .route(klutch::bind::BIND_TOKEN_PATH, post(bind::bind_token))
+        .route(klutch::bind::BIND_EXPORTS_PATH, get(headless::exports))
+        .route(
+            klutch::bind::PROTECTED_RESOURCE_PATH,
+            get(headless::protected_resource),
+        )
         .with_state(Shared(state))
 }
 
