@@ -18,7 +18,7 @@ pub fn yaml(skeleton: &Skeleton, name: &str, namespace: &str) -> String {
         .map(|f| f.path.as_str())
         .collect();
     let mut out = format!(
-        "# A new {}. Change what you need, then ctrl-s: the server checks it and shows what\n# will be created before anything is. Required: {}.\n",
+        "# A new {}. Change what you need, then ctrl-s: the server checks it\n# and shows what it would create before anything is. Required: {}.\n",
         skeleton.kind,
         if required.is_empty() {
             "nothing below spec".to_string()
