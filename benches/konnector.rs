@@ -103,6 +103,7 @@ async fn until_count(
     done: impl Fn(&DynamicObject) -> bool,
 ) -> Duration {
     let t0 = Instant::now();
+    eprintln!("bench: waiting for {n} objects");
     let mut seen = HashSet::new();
     let mut events = std::pin::pin!(
         watcher(api, watcher::Config::default())
@@ -118,6 +119,9 @@ async fn until_count(
         }
         if seen.len() >= n {
             break;
+        }
+        if seen.len() % 250 == 0 {
+            eprintln!("bench: {} of {n}", seen.len());
         }
     }
     t0.elapsed()
@@ -225,7 +229,7 @@ async fn run() {
         },
         cp_api.clone(),
         "db-1",
-        |o, i| o.data["spec"]["parameters"]["maxConnections"] == json!(i),
+        |o, i| o.data["spec"]["parameters"]["maxConnections"].as_f64() == Some(i as f64),
         200,
     )
     .await;
@@ -243,7 +247,7 @@ async fn run() {
                 c.patch_status(
                     "db-11",
                     &PatchParams::default(),
-                    &Patch::Merge(json!({"status": {"bench": i}})),
+                    &Patch::Merge(json!({"status": {"managed": {"bench": i}}})),
                 )
                 .await
                 .unwrap();
@@ -251,7 +255,7 @@ async fn run() {
         },
         app_api.clone(),
         "db-11",
-        |o, i| o.data["status"]["bench"] == json!(i),
+        |o, i| o.data["status"]["managed"]["bench"].as_f64() == Some(i as f64),
         200,
     )
     .await;

@@ -97,7 +97,8 @@ fn encode_continue(rv: u64, key: &ObjKey) -> String {
     URL_SAFE_NO_PAD.encode(json!({"rv": rv, "ns": key.namespace, "name": key.name}).to_string())
 }
 
-fn decode_continue(token: &str) -> ApiResult<ObjKey> {
+/// The resourceVersion of the list a continue token belongs to, and the key to go on from.
+fn decode_continue(token: &str) -> ApiResult<(u64, ObjKey)> {
     let bad = || {
         ApiError::bad_request(
             "continue key is not valid: the token could not be decoded; restart the list without it",
@@ -107,27 +108,31 @@ fn decode_continue(token: &str) -> ApiResult<ObjKey> {
         .decode(token.trim_end_matches('='))
         .map_err(|_| bad())?;
     let v: Value = serde_json::from_slice(&raw).map_err(|_| bad())?;
-    Ok(ObjKey::new(
-        v["ns"].as_str().ok_or_else(bad)?,
-        v["name"].as_str().ok_or_else(bad)?,
+    Ok((
+        v["rv"].as_u64().ok_or_else(bad)?,
+        ObjKey::new(
+            v["ns"].as_str().ok_or_else(bad)?,
+            v["name"].as_str().ok_or_else(bad)?,
+        ),
     ))
 }
 
 pub fn list(server: &ApiServer, ctx: &Ctx) -> ApiResult<Reply> {
     let filter = Filter::from_ctx(ctx)?;
-    let start = ctx
-        .query
-        .continue_
-        .as_deref()
-        .map(decode_continue)
-        .transpose()?;
+    let (first_rv, start) = match ctx.query.continue_.as_deref().map(decode_continue) {
+        Some(decoded) => {
+            let (rv, key) = decoded?;
+            (Some(rv), Some(key))
+        }
+        None => (None, None),
+    };
     // One pass under the store's read lock, from the continue key on: the page's objects
     // are kept, the rest only counted (without a selector, without looking at them).
     let limit = ctx.query.limit;
     let mut selected: Vec<Arc<Stored>> = Vec::new();
     let mut next = None;
     let mut remaining = 0usize;
-    let rv = server.store.scan(
+    let now = server.store.scan(
         &ctx.gr(),
         ctx.path.namespace.as_deref(),
         start.as_ref(),
@@ -148,6 +153,10 @@ pub fn list(server: &ApiServer, ctx: &Ctx) -> ApiResult<Reply> {
     if remaining == 0 {
         next = None;
     }
+    // Every page of a list reports the first page's resourceVersion, as kube-apiserver does:
+    // a watch started from it then replays whatever changed while the pages were read (the
+    // pages themselves are read as they are now, not from a snapshot).
+    let rv = first_rv.unwrap_or(now);
     let continue_ = next.map(|k| encode_continue(rv, &k));
     match ctx.wanted {
         Wanted::Table => {
