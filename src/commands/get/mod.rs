@@ -6,7 +6,7 @@
 mod kinds;
 mod print;
 
-use super::connect::{self, Clusters};
+use super::connect;
 use crate::cli::{CockpitArgs, GetArgs, GetOutput};
 use futures::{StreamExt, TryStreamExt};
 pub(crate) use kinds::{Listed, resolve};
@@ -24,7 +24,7 @@ pub fn run(cockpit: CockpitArgs, args: GetArgs) -> anyhow::Result<ExitCode> {
     connect::run(async move {
         let clusters = connect::clusters(&cockpit).await?;
         let kinds = kinds::resolve(args.kind, &clusters).await?;
-        let scope = Scope::of(&args, &clusters);
+        let scope = Scope::of(&args, &kinds);
         if args.watch {
             watch(&kinds, &scope, &args).await
         } else {
@@ -39,10 +39,14 @@ struct Scope {
 }
 
 impl Scope {
-    fn of(args: &GetArgs, clusters: &Clusters) -> Scope {
+    /// `-A`, else `-n`, else the namespace of the context the kinds are listed from.
+    fn of(args: &GetArgs, kinds: &[Listed]) -> Scope {
+        let context = kinds
+            .first()
+            .map_or("default", |k| k.client.default_namespace());
         Scope {
             namespace: (!args.all_namespaces)
-                .then(|| clusters.namespace(args.namespace.as_deref())),
+                .then(|| args.namespace.clone().unwrap_or_else(|| context.to_string())),
         }
     }
 
