@@ -6,13 +6,16 @@
 mod kinds;
 mod print;
 
-use super::connect::{self, Clusters};
+use super::connect;
 use crate::cli::{CockpitArgs, GetArgs, GetOutput};
 use futures::{StreamExt, TryStreamExt};
 pub(crate) use kinds::{Listed, resolve};
-use kube::api::{Api, DynamicObject, ListParams};
+use kube::Resource;
+use kube::api::{Api, DynamicObject, GetParams, ListParams};
+use kube::core::Request;
 use kube::runtime::{WatchStreamExt, watcher};
-use print::Row;
+use print::{Light, Row};
+use serde::de::DeserializeOwned;
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -21,7 +24,7 @@ pub fn run(cockpit: CockpitArgs, args: GetArgs) -> anyhow::Result<ExitCode> {
     connect::run(async move {
         let clusters = connect::clusters(&cockpit).await?;
         let kinds = kinds::resolve(args.kind, &clusters).await?;
-        let scope = Scope::of(&args, &clusters);
+        let scope = Scope::of(&args, &kinds);
         if args.watch {
             watch(&kinds, &scope, &args).await
         } else {
@@ -36,11 +39,23 @@ struct Scope {
 }
 
 impl Scope {
-    fn of(args: &GetArgs, clusters: &Clusters) -> Scope {
+    /// `-A`, else `-n`, else the namespace of the context the kinds are listed from.
+    fn of(args: &GetArgs, kinds: &[Listed]) -> Scope {
+        let context = kinds
+            .first()
+            .map_or("default", |k| k.client.default_namespace());
         Scope {
             namespace: (!args.all_namespaces)
-                .then(|| clusters.namespace(args.namespace.as_deref())),
+                .then(|| args.namespace.clone().unwrap_or_else(|| context.to_string())),
         }
+    }
+
+    fn url_path(&self, listed: &Listed) -> String {
+        let ns = match (&self.namespace, listed.namespaced) {
+            (Some(ns), true) => Some(ns.as_str()),
+            _ => None,
+        };
+        DynamicObject::url_path(&listed.resource, ns)
     }
 
     fn api(&self, listed: &Listed) -> Api<DynamicObject> {
@@ -58,28 +73,46 @@ impl Scope {
     }
 }
 
-/// The objects of every kind, with their resource.
-type Found<'k> = Vec<(DynamicObject, &'k Listed)>;
+/// A LIST's items, read as `T`.
+#[derive(serde::Deserialize)]
+struct ListOf<T> {
+    items: Vec<T>,
+}
 
-async fn fetch<'k>(
+/// The objects of every kind (read as `T`), with their kind; one LIST (or GET) per kind, all
+/// at once.
+async fn fetch<'k, T: DeserializeOwned>(
     kinds: &'k [Listed],
     scope: &Scope,
     args: &GetArgs,
-) -> anyhow::Result<Found<'k>> {
+) -> anyhow::Result<Vec<(T, &'k Listed)>> {
     let mut params = ListParams::default();
     if let Some(sel) = &args.selector {
         params = params.labels(sel);
     }
     let lists = kinds.iter().map(|k| {
-        let api = scope.api(k);
+        let request = Request::new(scope.url_path(k));
         let params = params.clone();
         let name = args.name.clone();
         async move {
-            let objects = match &name {
-                Some(n) => api.get_opt(n).await?.into_iter().collect(),
-                None => api.list(&params).await?.items,
+            let objects: Vec<T> = match &name {
+                Some(n) => match k
+                    .client
+                    .request::<T>(request.get(n, &GetParams::default())?)
+                    .await
+                {
+                    Ok(o) => vec![o],
+                    Err(kube::Error::Api(s)) if s.code == 404 => Vec::new(),
+                    Err(e) => return Err(e.into()),
+                },
+                None => {
+                    k.client
+                        .request::<ListOf<T>>(request.list(&params)?)
+                        .await?
+                        .items
+                }
             };
-            Ok::<_, kube::Error>(objects.into_iter().map(|o| (o, k)).collect::<Vec<_>>())
+            Ok::<_, anyhow::Error>(objects.into_iter().map(|o| (o, k)).collect::<Vec<_>>())
         }
     });
     let found = futures::future::try_join_all(lists)
@@ -89,8 +122,62 @@ async fn fetch<'k>(
 }
 
 async fn list(kinds: &[Listed], scope: &Scope, args: &GetArgs) -> anyhow::Result<ExitCode> {
-    let mut found = fetch(kinds, scope, args).await?;
-    if let (Some(name), true) = (&args.name, found.is_empty()) {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = match args.output {
+        GetOutput::Table | GetOutput::Wide | GetOutput::Name => {
+            let found: Vec<(Light, &Listed)> = fetch(kinds, scope, args).await?;
+            missing(args, scope, found.is_empty())?;
+            let mut rows: Vec<Row> = found
+                .into_iter()
+                .map(|(o, k)| Row::read(o, &k.resource))
+                .collect();
+            rows.sort_by(|a, b| a.key().cmp(&b.key()));
+            match args.output {
+                GetOutput::Name => rows
+                    .iter()
+                    .try_for_each(|r| out.write_all(r.name_line().as_bytes())),
+                _ if rows.is_empty() => {
+                    eprintln!("No {} found{}.", args.kind.name(), scope.words());
+                    Ok(())
+                }
+                _ => print::table(
+                    &mut out,
+                    &rows,
+                    args.output == GetOutput::Wide,
+                    scope.namespace.is_none(),
+                ),
+            }
+        }
+        GetOutput::Json | GetOutput::Yaml => {
+            let found: Vec<(serde_json::Value, &Listed)> = fetch(kinds, scope, args).await?;
+            missing(args, scope, found.is_empty())?;
+            let mut items: Vec<(String, String, String, serde_json::Value)> = found
+                .into_iter()
+                .map(|(o, k)| {
+                    let meta = |f: &str| o["metadata"][f].as_str().unwrap_or_default().to_string();
+                    (
+                        meta("namespace"),
+                        meta("name"),
+                        k.resource.kind.clone(),
+                        print::object(o, &k.resource),
+                    )
+                })
+                .collect();
+            items.sort_by(|a, b| (&a.0, &a.1, &a.2).cmp(&(&b.0, &b.1, &b.2)));
+            let mut items: Vec<serde_json::Value> = items.into_iter().map(|i| i.3).collect();
+            let value = match (&args.name, items.len()) {
+                (Some(_), 1) => items.pop().unwrap_or_default(),
+                _ => print::list(items),
+            };
+            print::document(&mut out, &value, args.output)
+        }
+    };
+    finish(written.and_then(|()| out.flush()))
+}
+
+/// A NAME that no kind has is an error that says where to look.
+fn missing(args: &GetArgs, scope: &Scope, none: bool) -> anyhow::Result<()> {
+    if let (Some(name), true) = (&args.name, none) {
         anyhow::bail!(
             "no {} named {name:?}{}; list them with: klutch-tui get {}{}",
             args.kind.name(),
@@ -103,51 +190,7 @@ async fn list(kinds: &[Listed], scope: &Scope, args: &GetArgs) -> anyhow::Result
                 .unwrap_or_default()
         );
     }
-    let rows: Vec<Row> = found
-        .iter()
-        .map(|(o, k)| Row::read(o, &k.resource))
-        .collect();
-    let mut order: Vec<usize> = (0..rows.len()).collect();
-    order.sort_by(|a, b| rows[*a].key().cmp(&rows[*b].key()));
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let written = match args.output {
-        GetOutput::Table | GetOutput::Wide => {
-            if rows.is_empty() {
-                eprintln!("No {} found{}.", args.kind.name(), scope.words());
-                Ok(())
-            } else {
-                let sorted: Vec<Row> = sort_by(rows, &order);
-                print::table(
-                    &mut out,
-                    &sorted,
-                    args.output == GetOutput::Wide,
-                    scope.namespace.is_none(),
-                )
-            }
-        }
-        GetOutput::Name => order.iter().try_for_each(|i| {
-            out.write_all(print::name_line(&found[*i].0, &found[*i].1.resource).as_bytes())
-        }),
-        GetOutput::Json | GetOutput::Yaml => {
-            let mut items: Vec<serde_json::Value> = Vec::with_capacity(found.len());
-            for i in &order {
-                let (o, k) = &mut found[*i];
-                o.metadata.managed_fields = None;
-                items.push(print::object(o, &k.resource));
-            }
-            let value = match (&args.name, items.len()) {
-                (Some(_), 1) => items.pop().unwrap_or_default(),
-                _ => print::list(items),
-            };
-            print::document(&mut out, &value, args.output)
-        }
-    };
-    finish(written.and_then(|()| out.flush()))
-}
-
-fn sort_by(rows: Vec<Row>, order: &[usize]) -> Vec<Row> {
-    let mut slots: Vec<Option<Row>> = rows.into_iter().map(Some).collect();
-    order.iter().filter_map(|i| slots[*i].take()).collect()
+    Ok(())
 }
 
 /// A closed pipe (`| head`) is no failure.
@@ -255,7 +298,7 @@ fn first_table(
 ) -> (String, Vec<usize>) {
     let rows: Vec<Row> = initial
         .iter()
-        .map(|(o, k)| Row::read(o, &kinds[*k].resource))
+        .map(|(o, k)| Row::read(Light::of(o), &kinds[*k].resource))
         .collect();
     let cells = print::cells(&rows, wide, namespaces, jiff::Timestamp::now());
     let w = print::widths(header, &cells);
@@ -284,7 +327,7 @@ fn render(
 ) -> String {
     match format {
         GetOutput::Table | GetOutput::Wide => {
-            let row = Row::read(o, &k.resource);
+            let row = Row::read(Light::of(o), &k.resource);
             let cells = print::cells(
                 std::slice::from_ref(&row),
                 wide,
@@ -296,12 +339,12 @@ fn render(
                 .map(|c| print::line(c, widths))
                 .unwrap_or_default()
         }
-        GetOutput::Name => print::name_line(o, &k.resource),
+        GetOutput::Name => Row::read(Light::of(o), &k.resource).name_line(),
         GetOutput::Json | GetOutput::Yaml => {
             let mut o = o.clone();
             o.metadata.managed_fields = None;
             let mut buf = Vec::new();
-            let value = print::object(&o, &k.resource);
+            let value = print::object(serde_json::to_value(&o).unwrap_or_default(), &k.resource);
             if format == GetOutput::Yaml {
                 buf.extend_from_slice(b"---\n");
             }

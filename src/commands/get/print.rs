@@ -6,17 +6,58 @@ use crate::cli::GetOutput;
 use jiff::{SignedDuration, Timestamp};
 use klutch::objects::ObjectClass;
 use klutch::status::{self, Facts, StatusKind};
-use kube::ResourceExt;
 use kube::api::DynamicObject;
 use kube::core::ApiResource;
+use serde::Deserialize;
 use serde_json::{Value, json};
 use std::io::Write;
+
+/// What the table and `-o name` need of an object. A LIST is read straight into these (no
+/// JSON tree of whole objects, managedFields skipped unread): the difference between 300 ms
+/// and 100 ms for 10,000 claims.
+#[derive(Debug, Deserialize)]
+pub struct Light {
+    metadata: LightMeta,
+    #[serde(default)]
+    spec: Value,
+    #[serde(default)]
+    status: Value,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LightMeta {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    namespace: String,
+    creation_timestamp: Option<Timestamp>,
+    deletion_timestamp: Option<Timestamp>,
+}
+
+impl Light {
+    /// The same of a whole object (what a watch delivers).
+    pub fn of(obj: &DynamicObject) -> Light {
+        let meta = &obj.metadata;
+        Light {
+            metadata: LightMeta {
+                name: meta.name.clone().unwrap_or_default(),
+                namespace: meta.namespace.clone().unwrap_or_default(),
+                creation_timestamp: meta.creation_timestamp.as_ref().map(|t| t.0),
+                deletion_timestamp: meta.deletion_timestamp.as_ref().map(|t| t.0),
+            },
+            spec: obj.data["spec"].clone(),
+            status: obj.data["status"].clone(),
+        }
+    }
+}
 
 /// One object, reduced to what the table shows.
 pub struct Row {
     namespace: String,
     name: String,
     kind: String,
+    group: String,
     status: String,
     message: String,
     ready: String,
@@ -27,10 +68,11 @@ pub struct Row {
 
 impl Row {
     /// Read an object of `resource`.
-    pub fn read(obj: &DynamicObject, resource: &ApiResource) -> Row {
-        let meta = &obj.metadata;
-        let conditions = status::conditions(&obj.data);
-        let st = status::status(&obj.data, &conditions, meta.deletion_timestamp.is_some());
+    pub fn read(obj: Light, resource: &ApiResource) -> Row {
+        let meta = obj.metadata;
+        let data = json!({"spec": obj.spec, "status": obj.status});
+        let conditions = status::conditions(&data);
+        let st = status::status(&data, &conditions, meta.deletion_timestamp.is_some());
         let condition = |t: &str| {
             conditions
                 .iter()
@@ -38,10 +80,12 @@ impl Row {
                 .map_or("-".to_string(), |c| c.status.clone())
         };
         let class = ObjectClass::of(&resource.group, &resource.kind).unwrap_or(ObjectClass::Claim);
+        let detail = Facts::read(class, &meta.name, &data).texts().join(" ");
         Row {
-            namespace: meta.namespace.clone().unwrap_or_default(),
-            name: meta.name.clone().unwrap_or_default(),
+            namespace: meta.namespace,
+            name: meta.name,
             kind: resource.kind.clone(),
+            group: resource.group.clone(),
             message: match st.kind {
                 StatusKind::Ready => String::new(),
                 _ => st.message.clone().unwrap_or_default(),
@@ -49,10 +93,17 @@ impl Row {
             status: st.text,
             ready: condition("Ready"),
             synced: condition("Synced"),
-            detail: Facts::read(class, &obj.name_any(), &obj.data)
-                .texts()
-                .join(" "),
-            created: meta.creation_timestamp.as_ref().map(|t| t.0),
+            detail,
+            created: meta.creation_timestamp,
+        }
+    }
+
+    /// `kind.group/name`.
+    pub fn name_line(&self) -> String {
+        let kind = self.kind.to_lowercase();
+        match self.group.as_str() {
+            "" => format!("{kind}/{}\n", self.name),
+            group => format!("{kind}.{group}/{}\n", self.name),
         }
     }
 
@@ -168,9 +219,17 @@ pub fn table(
     Ok(())
 }
 
-/// An object as kubectl prints it: `apiVersion` and `kind` set (list items lack them).
-pub fn object(obj: &DynamicObject, resource: &ApiResource) -> Value {
-    crate::cluster::entry::object_json(obj, &resource.api_version, &resource.kind)
+/// An object as kubectl prints it: `apiVersion` and `kind` set (list items lack them),
+/// without managedFields.
+pub fn object(mut obj: Value, resource: &ApiResource) -> Value {
+    if let Some(map) = obj.as_object_mut() {
+        map.insert("apiVersion".into(), resource.api_version.clone().into());
+        map.insert("kind".into(), resource.kind.clone().into());
+        if let Some(meta) = map.get_mut("metadata").and_then(Value::as_object_mut) {
+            meta.remove("managedFields");
+        }
+    }
+    obj
 }
 
 /// A kubectl-style `List` of `items`.
@@ -189,17 +248,6 @@ pub fn document(out: &mut impl Write, value: &Value, format: GetOutput) -> std::
             serde_json::to_writer_pretty(&mut *out, value)?;
             out.write_all(b"\n")
         }
-    }
-}
-
-/// `postgresqlinstance.anynines.com/orders-db`.
-pub fn name_line(obj: &DynamicObject, resource: &ApiResource) -> String {
-    let kind = resource.kind.to_lowercase();
-    let name = obj.metadata.name.as_deref().unwrap_or_default();
-    if resource.group.is_empty() {
-        format!("{kind}/{name}\n")
-    } else {
-        format!("{kind}.{}/{name}\n", resource.group)
     }
 }
 

@@ -203,9 +203,15 @@ impl Schema {
     }
 
     /// Evaluate only the rules that sit on `field` (a dotted path of declared properties,
-    /// `<nil>` for the object) with `value` as `self`, as on a create: which of them fail.
-    /// What an editor asks when it tries candidate values for one field.
-    pub fn check_rules_at(&self, field: &str, value: &Value) -> Vec<FieldError> {
+    /// `<nil>` for the object) and whose message `only` accepts, with `value` as `self`, as
+    /// on a create: which of them fail. What an editor asks when it tries candidate values
+    /// for one field.
+    pub fn check_rules_at(
+        &self,
+        field: &str,
+        value: &Value,
+        only: &dyn Fn(&str) -> bool,
+    ) -> Vec<FieldError> {
         let mut node = &self.compiled.root;
         if field != "<nil>" {
             for name in field.split('.') {
@@ -215,7 +221,7 @@ impl Schema {
                 }
             }
         }
-        let mut eval = cel::Evaluator::new(&self.compiled.env);
+        let mut eval = cel::Evaluator::only(&self.compiled.env, only);
         eval.own_rules(node, value);
         eval.errors
     }
@@ -346,7 +352,7 @@ mod tests {
         assert_eq!(rules[0].compared["tier"], ["x"]);
         assert_eq!(rules[0].reads, ["plan", "tier"]);
         assert!(rules[1].transition && !rules[0].transition);
-        let failing = |v| schema.check_rules_at("spec", &v);
+        let failing = |v| schema.check_rules_at("spec", &v, &|_| true);
         assert_eq!(
             failing(serde_json::json!({"plan": "d", "tier": "y"}))[0].detail,
             "bad plan"
@@ -354,7 +360,14 @@ mod tests {
         assert!(failing(serde_json::json!({"plan": "b", "tier": "y"})).is_empty());
         assert!(
             schema
-                .check_rules_at("spec.nope", &serde_json::json!({}))
+                .check_rules_at("spec.nope", &serde_json::json!({}), &|_| true)
+                .is_empty()
+        );
+        let only_immutable = |m: &str| m == "immutable";
+        let v = serde_json::json!({"plan": "d", "tier": "y"});
+        assert!(
+            schema
+                .check_rules_at("spec", &v, &only_immutable)
                 .is_empty()
         );
     }

@@ -242,6 +242,8 @@ pub(crate) struct Evaluator<'e> {
     env: &'e Environment,
     pub errors: Vec<FieldError>,
     pub warnings: Vec<String>,
+    /// Only rules whose message this accepts run (`None`: all).
+    only: Option<&'e dyn Fn(&str) -> bool>,
 }
 
 impl<'e> Evaluator<'e> {
@@ -250,7 +252,20 @@ impl<'e> Evaluator<'e> {
             env,
             errors: Vec::new(),
             warnings: Vec::new(),
+            only: None,
         }
+    }
+
+    /// An evaluator that runs only the rules whose message `only` accepts.
+    pub(crate) fn only(env: &'e Environment, only: &'e dyn Fn(&str) -> bool) -> Self {
+        Self {
+            only: Some(only),
+            ..Self::new(env)
+        }
+    }
+
+    fn skips(&self, rule: &Rule) -> bool {
+        self.only.is_some_and(|only| !only(&rule.message()))
     }
 
     pub(crate) fn root(&mut self, root: &Node, obj: &Value, old: Option<&Value>, ratchet: Ratchet) {
@@ -413,7 +428,8 @@ impl<'e> Evaluator<'e> {
         });
         let mut should_ratchet: Option<bool> = None;
         for rule in &vs.rules {
-            if rule.uses_old_self && old.is_none() && !rule.optional_old_self {
+            if (rule.uses_old_self && old.is_none() && !rule.optional_old_self) || self.skips(rule)
+            {
                 continue;
             }
             let rule_ctx = match (&optional_ctx, rule.optional_old_self) {
