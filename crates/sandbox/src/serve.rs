@@ -325,6 +325,10 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bytes::Bytes;
+    use http_body_util::Full;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     #[test]
     fn hosts_are_loopback_names_or_the_servers_own() {
@@ -351,5 +355,209 @@ mod tests {
         assert!(any.allows("10.0.0.1:6443") && !any.allows("evil.example"));
         let named = HostCheck::for_url("http://issuer.test:8080/realms/x");
         assert!(named.allows("issuer.test:8080") && !named.allows("other.test"));
+    }
+
+    const TIGHT: Limits = Limits {
+        connections: 2,
+        handshake: Duration::from_millis(300),
+        headers: Duration::from_millis(300),
+        streams: 2,
+    };
+
+    /// A server whose requests wait for `release` (when given), counting how many wait at
+    /// once; its address and the most that ever waited together.
+    async fn start(
+        tls: Option<Arc<rustls::ServerConfig>>,
+        release: Option<Arc<tokio::sync::Notify>>,
+    ) -> (
+        std::net::SocketAddr,
+        Arc<AtomicUsize>,
+        tokio::sync::mpsc::UnboundedReceiver<()>,
+        CancellationToken,
+    ) {
+        let (entered, entries) = tokio::sync::mpsc::unbounded_channel();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (now, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let service = hyper::service::service_fn({
+            let (most, entered) = (most.clone(), entered.clone());
+            move |_req: Request<Incoming>| {
+                let (now, most, release) = (now.clone(), most.clone(), release.clone());
+                let entered = entered.clone();
+                async move {
+                    let n = now.fetch_add(1, Ordering::SeqCst) + 1;
+                    most.fetch_max(n, Ordering::SeqCst);
+                    let _ = entered.send(());
+                    if let Some(r) = release {
+                        r.notified().await;
+                    }
+                    now.fetch_sub(1, Ordering::SeqCst);
+                    Ok::<_, Infallible>(Response::new(Full::new(Bytes::from_static(b"ok"))))
+                }
+            }
+        });
+        let stop = CancellationToken::new();
+        let serving = Serving {
+            service,
+            refuse: |_: &str| Response::new(Full::new(Bytes::from_static(b"refused"))),
+            hosts: HostCheck::for_url("http://127.0.0.1"),
+            tls,
+            limits: TIGHT,
+            tasks: TaskTracker::new(),
+            name: "test".into(),
+        };
+        tokio::spawn(run(serving, listener, stop.clone().cancelled_owned()));
+        (addr, most, entries, stop)
+    }
+
+    /// Wait (at most 5 s) until the server closes `s`.
+    async fn closed(mut s: TcpStream) {
+        let mut buf = [0u8; 64];
+        let read = tokio::time::timeout(Duration::from_secs(5), async {
+            loop {
+                match s.read(&mut buf).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(_) => {}
+                }
+            }
+        });
+        read.await.expect("the server closes the connection");
+    }
+
+    #[tokio::test]
+    async fn silent_clients_are_cut_off() {
+        let (plain, _, _, stop) = start(None, None).await;
+        // Nothing sent, and headers that never end: both closed after the header timeout.
+        closed(TcpStream::connect(plain).await.unwrap()).await;
+        let mut half = TcpStream::connect(plain).await.unwrap();
+        half.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+            .await
+            .unwrap();
+        closed(half).await;
+        stop.cancel();
+        let ca = crate::tls::Ca::generate().unwrap();
+        let tls = ca.server_config(&["127.0.0.1".parse().unwrap()]).unwrap();
+        let (secure, _, _, stop) = start(Some(tls), None).await;
+        // A TLS handshake that never starts, and one left half done.
+        closed(TcpStream::connect(secure).await.unwrap()).await;
+        let mut hello = TcpStream::connect(secure).await.unwrap();
+        hello
+            .write_all(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03")
+            .await
+            .unwrap();
+        closed(hello).await;
+        stop.cancel();
+    }
+
+    #[tokio::test]
+    async fn connections_wait_for_a_free_slot() {
+        let release = Arc::new(tokio::sync::Notify::new());
+        let (addr, most, mut entered, stop) = start(None, Some(release.clone())).await;
+        let ask = |addr| async move {
+            let mut s = TcpStream::connect(addr).await.unwrap();
+            s.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                .await
+                .unwrap();
+            let mut buf = vec![0u8; 256];
+            let n = s.read(&mut buf).await.unwrap();
+            String::from_utf8_lossy(&buf[..n]).into_owned()
+        };
+        let asking: Vec<_> = (0..3).map(|_| tokio::spawn(ask(addr))).collect();
+        // Two connections are served and hold their slots...
+        for _ in 0..2 {
+            entered.recv().await;
+        }
+        // ...so the third waits in the backlog.
+        let third = tokio::time::timeout(Duration::from_millis(300), entered.recv()).await;
+        assert!(third.is_err(), "a third connection was served beside two");
+        // Once one ends, the third is served.
+        release.notify_one();
+        tokio::time::timeout(Duration::from_secs(5), entered.recv())
+            .await
+            .expect("the third connection is served when a slot frees");
+        release.notify_one();
+        release.notify_one();
+        for a in asking {
+            let answer = tokio::time::timeout(Duration::from_secs(5), a)
+                .await
+                .expect("answered")
+                .unwrap();
+            assert!(answer.contains("200 OK"), "{answer}");
+        }
+        assert_eq!(
+            most.load(Ordering::SeqCst),
+            2,
+            "never more than two at once"
+        );
+        stop.cancel();
+    }
+
+    #[tokio::test]
+    async fn http2_streams_per_connection_are_bounded() {
+        use rustls::pki_types::pem::PemObject;
+        let ca = crate::tls::Ca::generate().unwrap();
+        let tls = ca.server_config(&["127.0.0.1".parse().unwrap()]).unwrap();
+        let release = Arc::new(tokio::sync::Notify::new());
+        let (addr, most, mut entered, stop) = start(Some(tls), Some(release.clone())).await;
+        let mut roots = rustls::RootCertStore::empty();
+        let der = rustls::pki_types::CertificateDer::from_pem_slice(ca.cert_pem.as_bytes());
+        roots.add(der.unwrap()).unwrap();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        config.alpn_protocols = vec![b"h2".to_vec()];
+        let tcp = TcpStream::connect(addr).await.unwrap();
+        let name = rustls::pki_types::ServerName::IpAddress(addr.ip().into());
+        let io = tokio_rustls::TlsConnector::from(Arc::new(config))
+            .connect(name, tcp)
+            .await
+            .unwrap();
+        let (sender, conn) = hyper::client::conn::http2::handshake(
+            hyper_util::rt::TokioExecutor::new(),
+            TokioIo::new(io),
+        )
+        .await
+        .unwrap();
+        tokio::spawn(conn);
+        // One request first, so that the client knows the server's settings (a stream
+        // opened before they arrive may be refused instead of waiting).
+        let get = || {
+            Request::get(format!("https://{addr}/"))
+                .body(Full::new(Bytes::new()))
+                .unwrap()
+        };
+        let first = tokio::spawn(sender.clone().send_request(get()));
+        entered.recv().await;
+        release.notify_one();
+        assert_eq!(first.await.unwrap().unwrap().status(), 200);
+        let asking: Vec<_> = (0..3)
+            .map(|_| {
+                let mut sender = sender.clone();
+                let req = get();
+                tokio::spawn(async move { sender.send_request(req).await.unwrap().status() })
+            })
+            .collect();
+        for _ in 0..2 {
+            entered.recv().await;
+        }
+        let third = tokio::time::timeout(Duration::from_millis(300), entered.recv()).await;
+        assert!(
+            third.is_err(),
+            "a third stream ran beside two on one connection"
+        );
+        for _ in 0..3 {
+            release.notify_one();
+        }
+        for a in asking {
+            let status = tokio::time::timeout(Duration::from_secs(5), a)
+                .await
+                .expect("answered");
+            assert_eq!(status.unwrap(), 200);
+        }
+        assert_eq!(most.load(Ordering::SeqCst), 2);
+        stop.cancel();
     }
 }

@@ -26,6 +26,79 @@ fn s<'a>(v: &'a Value, k: &str) -> &'a str {
     v[k].as_str().unwrap_or("")
 }
 
+/// Why `v` is not a DNS-1035 label (what plurals, kinds and version names must be, as
+/// they become URL segments and type names).
+fn dns1035(v: &str) -> Option<String> {
+    let ok = !v.is_empty()
+        && v.len() <= 63
+        && v.starts_with(|c: char| c.is_ascii_lowercase())
+        && v.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !v.ends_with('-');
+    (!ok).then(|| {
+        format!(
+            "Invalid value: {v:?}: a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"
+        )
+    })
+}
+
+/// The naming rules of a CRD's names and versions, as kube-apiserver checks them.
+fn check_names(obj: &Value, causes: &mut Vec<(String, String, &'static str)>) {
+    let group = s(&obj["spec"], "group");
+    if !group.is_empty()
+        && let Some(why) = meta::check_subdomain(group)
+    {
+        causes.push((
+            "spec.group".into(),
+            format!("Invalid value: {group:?}: {why}"),
+            "FieldValueInvalid",
+        ));
+    }
+    let names = &obj["spec"]["names"];
+    for field in ["plural", "singular", "kind", "listKind"] {
+        let v = s(names, field);
+        let lower = v.to_lowercase();
+        if !v.is_empty()
+            && let Some(why) = dns1035(&lower)
+        {
+            causes.push((format!("spec.names.{field}"), why, "FieldValueInvalid"));
+        }
+    }
+    for (i, short) in names["shortNames"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        if let Some(why) = dns1035(short.as_str().unwrap_or("")) {
+            causes.push((
+                format!("spec.names.shortNames[{i}]"),
+                why,
+                "FieldValueInvalid",
+            ));
+        }
+    }
+    let mut seen = Vec::new();
+    for (i, v) in obj["spec"]["versions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let name = s(v, "name");
+        if let Some(why) = dns1035(name) {
+            causes.push((format!("spec.versions[{i}].name"), why, "FieldValueInvalid"));
+        } else if seen.contains(&name) {
+            causes.push((
+                format!("spec.versions[{i}].name"),
+                format!("Duplicate value: {name:?}"),
+                "FieldValueDuplicate",
+            ));
+        }
+        seen.push(name);
+    }
+}
+
 /// Validate a CRD, fill in defaults and set its status.
 pub fn admit(server: &ApiServer, obj: &mut Value, old: Option<&Value>) -> ApiResult<()> {
     let mut causes = Vec::new();
@@ -70,6 +143,7 @@ pub fn admit(server: &ApiServer, obj: &mut Value, old: Option<&Value>) -> ApiRes
             "FieldValueInvalid",
         ));
     }
+    check_names(obj, &mut causes);
     let scope = s(&obj["spec"], "scope");
     if scope != "Namespaced" && scope != "Cluster" {
         causes.push((

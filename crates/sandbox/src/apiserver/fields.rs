@@ -361,7 +361,11 @@ pub fn write_entries(obj: &mut Value, entries: &[Entry]) {
         .filter(|e| !e.set.is_empty())
         .map(|e| {
             let mut v = json!({"manager": e.manager, "operation": e.operation, "apiVersion": e.api_version,
-                "time": e.time, "fieldsType": "FieldsV1", "fieldsV1": to_fields_v1(&e.set)});
+                "fieldsType": "FieldsV1", "fieldsV1": to_fields_v1(&e.set)});
+            // An entry a client wrote without a time has none (an empty one is not a time).
+            if !e.time.is_empty() {
+                v["time"] = json!(e.time);
+            }
             if let Some(s) = &e.subresource {
                 v["subresource"] = json!(s);
             }

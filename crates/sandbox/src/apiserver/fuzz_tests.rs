@@ -1,35 +1,12 @@
 //! Property test of the request path: arbitrary methods, paths, queries, headers and
 //! bodies never panic the server and always get a well-formed answer.
 
-use super::auth::{StaticToken, UserInfo};
 use super::dispatch::{Incoming, dispatch};
+use super::fuzz_gen::TOKEN;
+use super::fuzz_writes::server;
 use super::reply::Reply;
-use super::{ApiServer, ApiServerConfig};
 use bytes::Bytes;
 use proptest::prelude::*;
-use std::sync::Arc;
-
-const TOKEN: &str = "fuzz-admin";
-
-fn server() -> Arc<ApiServer> {
-    ApiServer::new(ApiServerConfig {
-        name: "fuzz".into(),
-        url: "https://127.0.0.1:1".into(),
-        tokens: vec![StaticToken {
-            token: TOKEN.into(),
-            user: UserInfo {
-                username: "admin".into(),
-                uid: String::new(),
-                groups: vec!["system:masters".into()],
-            },
-        }],
-        token_key: vec![7; 32],
-        ca_pem: String::new(),
-        db_path: None,
-        watch_history: 100,
-    })
-    .expect("server")
-}
 
 fn segment() -> impl Strategy<Value = String> {
     prop_oneof![

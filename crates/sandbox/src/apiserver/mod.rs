@@ -16,7 +16,11 @@ mod field_index;
 mod field_selector;
 mod fields;
 #[cfg(test)]
+mod fuzz_gen;
+#[cfg(test)]
 mod fuzz_tests;
+#[cfg(test)]
+mod fuzz_writes;
 mod http;
 mod limits;
 mod meta;

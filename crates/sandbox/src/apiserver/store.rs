@@ -149,7 +149,7 @@ pub struct Store {
     history_limit: usize,
 }
 
-fn persist_key(gr: &GroupResource, key: &ObjKey) -> String {
+pub(super) fn persist_key(gr: &GroupResource, key: &ObjKey) -> String {
     format!(
         "{}|{}|{}|{}",
         gr.group, gr.resource, key.namespace, key.name
