@@ -266,3 +266,32 @@ pub fn device_url(line: &str) -> Option<url::Url> {
     let rest = line.split("it opens ").nth(1)?;
     url::Url::parse(rest.trim_end_matches("):").trim_end_matches(')')).ok()
 }
+
+/// Every `name`/`value` of the `<input>`s of the first form on `html`, and its action.
+pub fn form_fields(html: &str) -> (String, Vec<(String, String)>) {
+    let form_at = html
+        .find("<form")
+        .unwrap_or_else(|| panic!("no form in {html}"));
+    let action = attr_after(&html[form_at..], "<form", "action");
+    let end = html[form_at..]
+        .find("</form>")
+        .map_or(html.len(), |e| form_at + e);
+    let mut fields = Vec::new();
+    let mut rest = &html[form_at..end];
+    while let Some(at) = rest.find("<input") {
+        let tag_end = at + rest[at..].find('>').unwrap();
+        let tag = &rest[at..tag_end];
+        let get = |name: &str| {
+            let key = format!(" {name}=\"");
+            tag.find(&key).map(|s| {
+                let start = s + key.len();
+                tag[start..start + tag[start..].find('"').unwrap()].replace("&amp;", "&")
+            })
+        };
+        if let Some(name) = get("name") {
+            fields.push((name, get("value").unwrap_or_default()));
+        }
+        rest = &rest[tag_end..];
+    }
+    (action, fields)
+}

@@ -11,106 +11,29 @@
 mod backend_support;
 mod common;
 
-use std::path::PathBuf;
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
+use backend_support::oidc_provider::{self, Provider};
 use backend_support::*;
 use common::Env;
 use klutch::bind::{APIServiceExportRequest, ExportRequestPhase};
 use kube::api::{Api, PostParams};
 use sandbox::backend::session::AuthState;
-use tokio::io::{AsyncBufReadExt, BufReader};
 use url::Url;
 
 const CLIENT: &str = "klutch-bind";
 const SECRET: &str = "a-third-party-secret";
 
-fn provider_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/oidc-provider")
-}
-
-/// Check node and npm, and install oidc-provider once (under a lock, as tests
-/// run in parallel processes).
-fn install() {
-    let dir = provider_dir();
-    for tool in ["node", "npm"] {
-        let found = std::process::Command::new(tool)
-            .arg("--version")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-        assert!(
-            found.is_ok_and(|s| s.success()),
-            "{tool} is not installed: the third-party OIDC provider test runs panva's oidc-provider on Node.js. \
-             Install Node.js ≥ 20 with npm (Debian: apt-get install nodejs npm) — see README.md"
-        );
-    }
-    let lock =
-        std::fs::File::create(std::env::temp_dir().join("klutch-tui-oidc-provider-npm.lock"))
-            .unwrap();
-    lock.lock().unwrap();
-    if !dir.join("node_modules/oidc-provider/package.json").exists() {
-        let out = std::process::Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund"])
-            .current_dir(&dir)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "npm ci in {} failed (the npm registry must be reachable once):\n{}{}",
-            dir.display(),
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-}
-
-/// A running oidc-provider; killed when dropped.
-struct Provider {
-    _child: tokio::process::Child,
-    issuer: String,
-}
-
+/// oidc-provider with the backend's confidential client (and `alice`).
 async fn start_provider(redirect_uri: &str) -> Provider {
-    install();
-    let mut child = tokio::process::Command::new("node")
-        .arg("provider.js")
-        .current_dir(provider_dir())
-        .env("CLIENT_ID", CLIENT)
-        .env("CLIENT_SECRET", SECRET)
-        .env("REDIRECT_URI", redirect_uri)
-        .env("USERS", format!("{}:{}", ALICE.0, ALICE.1))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let issuer = tokio::time::timeout(Duration::from_secs(30), async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            if let Some(url) = line.strip_prefix("listening ") {
-                return url.to_owned();
-            }
-        }
-        panic!("oidc-provider exited before listening");
-    })
+    oidc_provider::start(&[
+        ("CLIENT_ID", CLIENT),
+        ("CLIENT_SECRET", SECRET),
+        ("REDIRECT_URI", redirect_uri),
+        ("USERS", &format!("{}:{}", ALICE.0, ALICE.1)),
+    ])
     .await
-    .expect("oidc-provider did not start within 30 s");
-    // Keep reading: a closed pipe would kill node at its next log line (EPIPE).
-    tokio::spawn(async move {
-        while let Ok(Some(line)) = lines.next_line().await {
-            if !line.contains("NOTICE") {
-                eprintln!("oidc-provider: {line}");
-            }
-        }
-    });
-    Provider {
-        _child: child,
-        issuer,
-    }
 }
 
 /// A sandbox whose own backend uses oidc-provider.

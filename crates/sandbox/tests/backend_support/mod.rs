@@ -6,6 +6,7 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 pub mod cp;
+pub mod oidc_provider;
 
 use std::sync::{Arc, Mutex};
 

@@ -3,7 +3,9 @@
 // from the environment and a small login form of our own (its dev interactions
 // accept any password, which would make a wrong-password test meaningless).
 //
-// Environment: CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, USERS ("name:password,…").
+// Environment: CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, USERS ("name:password,…"), and
+// optionally PUBLIC_CLIENT_ID: a native public client (PKCE, loopback redirects on any port,
+// the device flow, refresh tokens) for klutch-tui's own logins.
 // Prints "listening <issuer URL>" once it accepts requests; stops on SIGTERM or
 // when stdin closes (so it never outlives the test that started it).
 
@@ -60,6 +62,14 @@ const server = createServer(async (req, res) => {
       res.writeHead(400).end('interaction mismatch');
       return;
     }
+    if (req.method === 'GET' && !match[2] && details.prompt.name === 'consent') {
+      // Native clients are always asked for consent: this test user gives it.
+      const grant = new provider.Grant({ accountId: details.session.accountId, clientId: details.params.client_id });
+      grant.addOIDCScope('openid email profile offline_access');
+      const grantId = await grant.save();
+      await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+      return;
+    }
     if (req.method === 'GET' && !match[2]) {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(loginPage(details.uid));
       return;
@@ -82,10 +92,20 @@ const server = createServer(async (req, res) => {
   }
 });
 
+const publicClient = process.env.PUBLIC_CLIENT_ID;
+const publicClients = publicClient ? [{
+  client_id: publicClient,
+  application_type: 'native',
+  token_endpoint_auth_method: 'none',
+  redirect_uris: ['http://127.0.0.1/callback'],
+  grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
+  response_types: ['code'],
+}] : [];
+
 server.listen(0, '127.0.0.1', () => {
   const issuer = `http://127.0.0.1:${server.address().port}`;
   provider = new Provider(issuer, {
-    clients: [{
+    clients: [...publicClients, {
       client_id: env('CLIENT_ID'),
       client_secret: env('CLIENT_SECRET'),
       redirect_uris: [env('REDIRECT_URI')],
@@ -96,7 +116,12 @@ server.listen(0, '127.0.0.1', () => {
     jwks: { keys: [signingKey] },
     cookies: { keys: ['klutch-sandbox-test-cookie-key'] },
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'preferred_username'] },
-    features: { devInteractions: { enabled: false } },
+    features: { devInteractions: { enabled: false }, deviceFlow: { enabled: Boolean(publicClient) } },
+    scopes: ['openid', 'offline_access', 'email', 'profile'],
+    // Refresh tokens for the public client whether or not the login asked for consent.
+    async issueRefreshToken(ctx, client) {
+      return client.grantTypeAllowed('refresh_token');
+    },
     interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
     async findAccount(ctx, id) {
       if (!users.has(id)) return undefined;
@@ -116,7 +141,7 @@ server.listen(0, '127.0.0.1', () => {
         clientId: ctx.oidc.client.clientId,
         accountId: ctx.oidc.session.accountId,
       });
-      grant.addOIDCScope('openid email profile');
+      grant.addOIDCScope('openid email profile offline_access');
       await grant.save();
       return grant;
     },
