@@ -5,11 +5,9 @@
 
 #![allow(clippy::unwrap_used)]
 
-#[path = "../crates/sandbox/tests/backend_support/mod.rs"]
-mod backend_support;
-mod bind_support;
-#[path = "../crates/sandbox/tests/common/mod.rs"]
-mod common;
+use crate::backend_support;
+use crate::bind_support;
+use crate::common;
 
 use backend_support::{Browser, bind_link};
 use bind_support::{Home, approve_device, device_url, serve_bindings};

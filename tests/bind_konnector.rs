@@ -5,8 +5,8 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod bind_support;
-mod support;
+use crate::bind_support;
+use crate::support;
 
 use std::time::Duration;
 

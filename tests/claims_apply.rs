@@ -5,7 +5,7 @@
 //! conflict that names it and is taken over with --force-conflicts.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use kube::api::{ListParams, Patch, PatchParams};
 use std::collections::BTreeMap;

@@ -2,7 +2,7 @@
 //! `--watch`, shell completion of names from the cluster, and `kubectl klutch` as a plugin.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use serde_json::{Value, json};
 use std::time::Duration;

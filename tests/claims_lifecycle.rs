@@ -5,7 +5,7 @@
 //! real konnector.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use k8s_openapi::api::core::v1::Secret;
 use kube::api::{Api, Patch, PatchParams};

@@ -4,7 +4,7 @@
 //! App Cluster never fight (one holds the lease, the other takes over when it goes).
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use klutch::bind::names::KONNECTOR_NAMESPACE;

@@ -3,7 +3,7 @@
 //! and every deletion), and stops cleanly with exit 0 on SIGTERM.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use kube::api::{Api, DeleteParams, DynamicObject};
 use std::io::{BufRead, BufReader};

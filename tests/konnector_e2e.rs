@@ -5,7 +5,7 @@
 //! deleting in the App Cluster deletes on the Control Plane with nothing left behind.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;

@@ -4,7 +4,7 @@
 //! side, and the konnector stopped mid-sync and started again with work waiting.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use klutch_tui::services::konnector::Konnector;
 use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams};

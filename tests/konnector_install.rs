@@ -4,7 +4,7 @@
 //! do its job but cannot read a Secret of a namespace it has not bound, nor create a Pod.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use k8s_openapi::api::authorization::v1::{
     ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,

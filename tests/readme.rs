@@ -4,7 +4,7 @@
 //! sandbox as a user would paste it.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use klutch_tui::config;
 use klutch_tui::tui::settings;

@@ -4,8 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-#[path = "tmux/mod.rs"]
-mod tmux;
+use crate::tmux;
 
 use std::process::{Command, Stdio};
 use std::time::Duration;

@@ -5,8 +5,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-#[path = "tmux/mod.rs"]
-mod tmux;
+use crate::tmux;
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! rules included, and example objects validate as the API server would judge them.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use klutch::schema::{Operation, Schema};

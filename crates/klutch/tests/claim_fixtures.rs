@@ -7,7 +7,7 @@
 //! `claim-initial.yaml`).
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use klutch::schema::{Operation, invalid_message};
@@ -18,8 +18,7 @@ const BLOCKED: &str = "<nil>: Invalid value: \"null\": some validation rules wer
 const TRANSITION: &str = "spec.plan: Invalid value: \"string\": Transition from bigger to smaller plan size is not supported.";
 const IMMUTABLE: &str = "spec.service: Invalid value: \"string\": Service is an immutable field";
 
-#[path = "data/refusals.rs"]
-mod refusals;
+use crate::refusals;
 use refusals::refused_creates;
 
 /// (old, new, every message of the update): the update fixtures, in upstream's e2e order.

@@ -2,7 +2,7 @@
 //! same group, version, plural and default composition, and every kind has its XRD.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::fixtures;
 use klutch::claims::{self, ClaimKind};

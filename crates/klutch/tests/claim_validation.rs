@@ -8,8 +8,7 @@ use klutch::claims::source::Pos;
 use klutch::claims::validate::{Problem, validate_text};
 use std::path::Path;
 
-#[path = "data/refusals.rs"]
-mod refusals;
+use crate::refusals;
 use refusals::refused_creates;
 
 fn fixtures() -> &'static Path {

@@ -3,7 +3,7 @@
 //! prune, default, unknown_fields and validation as create, update and status update.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use klutch::schema::Operation;

@@ -2,7 +2,7 @@
 //! runtime errors, typing of values and the Kubernetes library functions.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use klutch::schema::{Operation, Schema, SchemaError};

@@ -2,7 +2,7 @@
 //! server gives (kube-openapi's wording inside apimachinery's field errors).
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::{Value, json};

@@ -2,7 +2,7 @@
 //! the list of unknown fields for `fieldValidation=Strict`, and defaulting.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use klutch::schema::Schema;

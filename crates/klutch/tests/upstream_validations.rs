@@ -5,7 +5,7 @@
 //! update and each of its `invalid_patches` refused. The refusals' messages are checked too.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::Value;

@@ -10,7 +10,7 @@
 //! deleting the Deployment or its namespace stops them; the App server's stop stops all.
 
 use crate::apiserver::ApiServer;
-use crate::apiserver::auth::SaToken;
+use crate::apiserver::auth::{SA_ISSUER, SaToken};
 use crate::apiserver::registry::GroupResource;
 use crate::apiserver::store::{EventType, ObjKey};
 use futures::future::BoxFuture;
@@ -216,7 +216,9 @@ fn workload(
             namespace: ns,
             name: &sa_name,
             uid: &uid,
-            audiences: Vec::new(),
+            // A projected token, as the kubelet mounts it: for this API server's audience
+            // (a token naming no audience and no Secret is valid nowhere).
+            audiences: vec![SA_ISSUER.to_owned()],
             expires: None,
             secret: None,
         })

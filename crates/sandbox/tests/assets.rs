@@ -2,7 +2,7 @@
 //! every embedded CRD and template can be built and parsed.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 use common::fixtures;
 
 #[test]

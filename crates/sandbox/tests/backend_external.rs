@@ -8,8 +8,8 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod backend_support;
-mod common;
+use crate::backend_support;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::Duration;

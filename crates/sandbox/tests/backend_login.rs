@@ -7,8 +7,8 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod backend_support;
-mod common;
+use crate::backend_support;
+use crate::common;
 
 use backend_support::*;
 use common::Env;

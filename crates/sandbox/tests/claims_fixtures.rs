@@ -12,7 +12,7 @@
 //! Crossplane's condition schema requires, so the status subresource refuses it.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::Value;
@@ -21,8 +21,7 @@ use std::collections::BTreeSet;
 const CP: &str = sandbox::CONTROL_PLANE_CONTEXT;
 const BLOCKED: &str = "<nil>: Invalid value: \"null\": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation";
 
-#[path = "../../klutch/tests/data/refusals.rs"]
-mod refusals;
+use crate::refusals;
 use refusals::refused_creates;
 
 /// How kubectl prints a 422 refusal (`StandardErrorMessage`: the kind and name from the

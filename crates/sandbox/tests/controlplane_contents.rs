@@ -4,7 +4,7 @@
 //! fixtures, not from the sandbox's own copy of them.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 use common::*;
 use serde_json::Value;
 use std::collections::BTreeSet;

@@ -2,7 +2,7 @@
 //! is removed (kube-controller-manager's CRD finalizer waits for its instances the same way).
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::{Env, with_widgets};
 use std::time::Duration;

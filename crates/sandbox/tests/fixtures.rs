@@ -2,7 +2,7 @@
 //! (the export templates among them) can be created and read back.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 use common::*;
 
 #[tokio::test(flavor = "multi_thread")]

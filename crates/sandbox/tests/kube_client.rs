@@ -2,7 +2,7 @@
 //! order, resuming a watch from a compacted resourceVersion (410 → relist), a controller.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 use common::*;
 use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::api::core::v1::ConfigMap;

@@ -2,7 +2,7 @@
 //! discovery, explain, and the auth commands (protobuf bodies).
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 use common::*;
 
 #[tokio::test(flavor = "multi_thread")]

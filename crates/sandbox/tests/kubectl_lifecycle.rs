@@ -2,7 +2,7 @@
 //! field), wait --for=condition, get -w, finalizers, namespace deletion.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 use common::*;
 use std::time::Duration;
 

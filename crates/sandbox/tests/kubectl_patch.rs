@@ -2,7 +2,7 @@
 //! concurrency (409 on a stale update).
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 use common::*;
 
 #[tokio::test(flavor = "multi_thread")]

@@ -4,7 +4,7 @@
 //! every watcher's cache.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::Env;
 use futures::{StreamExt, TryStreamExt};

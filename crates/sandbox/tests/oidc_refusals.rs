@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used)] // tests may unwrap
 
-mod oidc_support;
+use crate::oidc_support;
 
 use std::time::Duration;
 

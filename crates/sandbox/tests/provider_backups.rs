@@ -3,8 +3,7 @@
 //! refusal to delete a restore that is still running.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-mod provider_support;
+use crate::provider_support;
 
 use kube::api::DynamicObject;
 use provider_support::*;

@@ -3,8 +3,8 @@
 //! deleted with it, retries after an injected failure, and the a8s flavour.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-mod provider_support;
+use crate::common;
+use crate::provider_support;
 
 use k8s_openapi::api::core::v1::Secret;
 use kube::api::{Api, DeleteParams, DynamicObject};

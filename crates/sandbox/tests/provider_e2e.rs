@@ -15,8 +15,8 @@
 //! message); mariadb's "downgrade" manifest is identical to its upgrade and is accepted.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-mod provider_support;
+use crate::common;
+use crate::provider_support;
 
 use common::*;
 use provider_support::{Recorder, cp, ready};

@@ -3,8 +3,8 @@
 //! operation, updates, failure injection and deletion; and the a8s flavour.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-mod provider_support;
+use crate::common;
+use crate::provider_support;
 
 use kube::api::{Patch, PatchParams};
 use provider_support::*;

@@ -3,7 +3,7 @@
 //! one has stopped, even with clients still connected.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::api::{Api, PostParams, WatchParams};

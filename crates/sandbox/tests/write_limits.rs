@@ -4,8 +4,8 @@
 //! account on the Control Plane (it may patch its export requests).
 #![allow(clippy::unwrap_used)]
 
-mod backend_support;
-mod common;
+use crate::backend_support;
+use crate::common;
 
 use backend_support::cp::*;
 use backend_support::*;

@@ -3,7 +3,7 @@
 //! handler had), nothing wrongly typed is stored, and the controllers keep working.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 use common::*;
 use serde_json::Value;
 

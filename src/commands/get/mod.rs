@@ -45,8 +45,11 @@ impl Scope {
             .first()
             .map_or("default", |k| k.client.default_namespace());
         Scope {
-            namespace: (!args.all_namespaces)
-                .then(|| args.namespace.clone().unwrap_or_else(|| context.to_string())),
+            namespace: (!args.all_namespaces).then(|| {
+                args.namespace
+                    .clone()
+                    .unwrap_or_else(|| context.to_string())
+            }),
         }
     }
 
