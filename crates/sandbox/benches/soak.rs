@@ -446,17 +446,7 @@ fn main() {
         drop(results);
         tokio::time::sleep(SETTLE).await;
         let (rss_end, peak) = memory_kib();
-        let ready = send(&client, sandbox::apiserver::Incoming {
-            method: http::Method::GET,
-            path: "/readyz".into(),
-            query: None,
-            authorization: None,
-            accept: None,
-            content_type: None,
-            user_agent: "soak/1".into(),
-            body: Default::default(),
-        })
-        .await;
+        let ready = send(&client, fuzz_gen::readyz()).await;
         let load_after = loadavg();
         let t_shut = Instant::now();
         sb.shutdown().await;

@@ -439,6 +439,20 @@ fn incoming(method: Method, path: String, ct: &str, body: Bytes) -> Incoming {
     }
 }
 
+/// `GET /readyz`, unauthenticated as load balancers ask it.
+pub fn readyz() -> Incoming {
+    Incoming {
+        method: Method::GET,
+        path: "/readyz".into(),
+        query: None,
+        authorization: None,
+        accept: None,
+        content_type: None,
+        user_agent: "fuzz/1".into(),
+        body: Bytes::new(),
+    }
+}
+
 /// One request on `kind`'s object `name`, whose current state is `current` (if any).
 pub fn request(r: &mut Rng<'_>, kind: &Kind, name: &str, current: Option<&Value>) -> Incoming {
     let seed = (kind.seed)(name);

@@ -141,17 +141,7 @@ async fn run_case(
         }
         touched.insert(gr_of(k));
     }
-    let ready = Incoming {
-        method: http::Method::GET,
-        path: "/readyz".into(),
-        query: None,
-        authorization: None,
-        accept: None,
-        content_type: None,
-        user_agent: "fuzz/1".into(),
-        body: Bytes::new(),
-    };
-    prop_assert_eq!(code(&dispatch(server, ready).await), 200);
+    prop_assert_eq!(code(&dispatch(server, fuzz_gen::readyz()).await), 200);
     for gr in touched
         .iter()
         .chain([GroupResource::new("", "namespaces")].iter())
