@@ -14,7 +14,7 @@ use klutch_tui::services::{ClaimRequest, ObjectRef, Reply};
 use kube::api::{Api, DynamicObject, PostParams};
 use serde_json::{Value, json};
 use std::time::Duration;
-use support::claims::{create, namespace, pg, ready, start, wait_for};
+use support::claims::{instance_with_binding, start};
 
 fn binding_ref(name: &str) -> ObjectRef {
     ObjectRef {
@@ -51,25 +51,7 @@ async fn describe(client: &kube::Client, target: ObjectRef) -> Reply {
 async fn yaml_reads_the_masked_secret_and_the_objects_events() {
     let env = start(Duration::from_millis(200), 0.0).await;
     let cp = env.cp.clone();
-    namespace(&cp, "team-a").await;
-    create(&cp, pg("team-a", "orders", "postgresql-single-small")).await;
-    create(
-        &cp,
-        json!({"apiVersion": "anynines.com/v1", "kind": "ServiceBinding",
-        "metadata": {"name": "orders-app", "namespace": "team-a"},
-        "spec": {"instanceRef": "orders", "serviceInstanceType": "postgresql",
-                 "compositionRef": {"name": "a9s-servicebinding"}}}),
-    )
-    .await;
-    wait_for(
-        &cp,
-        "ServiceBinding",
-        "team-a",
-        "orders-app",
-        "Ready",
-        ready,
-    )
-    .await;
+    instance_with_binding(&cp, "team-a", "orders", "orders-app").await;
     let involved = json!({"apiVersion": "anynines.com/v1", "kind": "ServiceBinding",
         "name": "orders-app", "namespace": "team-a"});
     post(

@@ -97,6 +97,17 @@ fn escape(t: &Tmux, then: &str, done: impl Fn(&str) -> bool) {
     t.wait_for(then, WAIT, done);
 }
 
+/// Wait for the server's diff showing `plan`, confirm it, and wait until the server says
+/// what it did (the services' own word ends up on the message line).
+fn confirm_diff(t: &Tmux, plan: &str, done: &str) {
+    t.wait_for("the diff to confirm", WAIT, |s| {
+        s.contains("confirm the diff") && s.contains(plan)
+    });
+    t.type_text("y");
+    let said = format!("postgresqlinstance.anynines.com/ledger {done}");
+    t.wait_for("applied", WAIT, |s| s.contains(&said));
+}
+
 /// Type the claim with `plan` as its last line into the empty editor.
 fn type_claim(t: &Tmux, plan: &str) {
     for line in CLAIM {
@@ -147,14 +158,7 @@ async fn claim_actions_in_tmux_against_a_bound_sandbox() {
     t.type_text(VALID);
     t.wait_for("valid", WAIT, |s| s.contains("✓ valid"));
     t.press("C-s");
-    t.wait_for("the diff to confirm", WAIT, |s| {
-        s.contains("confirm the diff") && s.contains("postgresql-single-small")
-    });
-    t.type_text("y");
-    // The services' own word ends up on the message line: what the server did.
-    t.wait_for("applied", WAIT, |s| {
-        s.contains("postgresqlinstance.anynines.com/ledger created")
-    });
+    confirm_diff(&t, "postgresql-single-small", "created");
     let took = t.wait_for("ledger Ready in its App row", WAIT, |s| {
         app_row(s, "ledger", "✓ Ready")
     });
@@ -255,13 +259,7 @@ async fn claim_actions_in_tmux_against_a_bound_sandbox() {
         !s.contains("unsaved changes")
     });
     t.type_text("E");
-    t.wait_for("the diff to confirm", WAIT, |s| {
-        s.contains("confirm the diff") && s.contains("postgresql-single-big")
-    });
-    t.type_text("y");
-    t.wait_for("applied", WAIT, |s| {
-        s.contains("postgresqlinstance.anynines.com/ledger configured")
-    });
+    confirm_diff(&t, "postgresql-single-big", "configured");
     assert_eq!(get_plan(), "postgresql-single-big");
 
     // Delete: only the exact name confirms.

@@ -9,6 +9,7 @@ use super::dialog::Dialog;
 use super::editor::{EditTarget, Phase};
 use super::related::Extra;
 use super::update::update;
+use super::update_tests::selected_name;
 use super::{Access, AppState, Mode};
 use crate::cluster::{ClusterId, Store};
 use crate::services::claims::related::{EventLine, Related, SecretView};
@@ -29,14 +30,6 @@ fn one_request(state: &mut AppState) -> (u64, ClaimRequest) {
         [Effect::Claims { id, request }] => (*id, request.clone()),
         other => panic!("{other:?}"),
     }
-}
-
-fn selected_name(state: &AppState) -> String {
-    state
-        .rows
-        .item(state.current().selected)
-        .map(|e| e.key.name.clone())
-        .unwrap_or_default()
 }
 
 #[test]
