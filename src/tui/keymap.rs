@@ -64,7 +64,7 @@ commands! {
     Delete = "delete", "Delete the selected claim (asks first)", ["d", "ctrl-d"];
     Reveal = "reveal", "Show the selected service binding's credentials", ["x"];
     Yaml = "yaml", "YAML of the selected object with its events and Secret", ["y"];
-    Related = "related", "Show only the selected claim's family (instance, bindings, backups)", ["r"];
+    Related = "related", "Only the selected claim's family; again: jump instance → bindings → backups → restores", ["r"];
     Pair = "pair", "The selected claim beside its Control Plane copy", ["p"];
 }
 

@@ -9,9 +9,12 @@ pub mod edit;
 pub mod editor;
 pub mod filter;
 pub mod pair;
+pub mod related;
 pub mod rows;
 pub mod update;
 
+#[cfg(test)]
+mod actions_tests;
 #[cfg(test)]
 mod claims_tests;
 #[cfg(test)]

@@ -106,6 +106,19 @@ fn keep_visible(state: &mut AppState) {
     view.offset = view.offset.min(lines.saturating_sub(page));
 }
 
+/// Select the row of `key`, if it is shown; an open detail follows it.
+pub(super) fn select_key(state: &mut AppState, key: &crate::cluster::RowKey) {
+    let Ok(index) = state.rows.position(key) else {
+        return;
+    };
+    select(state, index);
+    if let (Some(old), Some(entry)) = (&state.detail, state.rows.item(index)) {
+        let mut detail = Detail::open(entry.clone());
+        detail.size = old.size;
+        state.detail = Some(detail);
+    }
+}
+
 fn select(state: &mut AppState, index: usize) {
     let n = state.rows.items.len();
     let i = state.table.index(state.view);
@@ -213,7 +226,10 @@ fn command(state: &mut AppState, c: Command, store: &StoreData) {
         | Command::Delete
         | Command::Reveal
         | Command::Related => {}
-        Command::Yaml => command(state, Command::OpenDetail, store),
+        Command::Yaml => {
+            command(state, Command::OpenDetail, store);
+            super::related::describe(state);
+        }
         Command::Pair => open_pair(state, store),
         Command::FullScreen => {
             if let Some(d) = &mut state.detail {
@@ -386,6 +402,8 @@ fn run_command(state: &mut AppState, text: &str, store: &StoreData) {
         "delete" => command(state, Command::Delete, store),
         "reveal" => command(state, Command::Reveal, store),
         "related" => command(state, Command::Related, store),
+        "yaml" => command(state, Command::Yaml, store),
+        "pair" => command(state, Command::Pair, store),
         "reconnect" => reconnect(state, words.next()),
         _ => {
             let views: Vec<String> = state
@@ -443,13 +461,10 @@ fn click(state: &mut AppState, x: u16, y: u16, store: &StoreData) {
             if item == state.current().selected && state.detail.is_none() {
                 command(state, Command::OpenDetail, store);
             } else {
-                select(state, item);
-                if let Some(entry) = state.rows.item(item).cloned()
-                    && let Some(old) = &state.detail
-                {
-                    let mut detail = Detail::open(entry);
-                    detail.size = old.size;
-                    state.detail = Some(detail);
+                if let Some(key) = state.rows.item(item).map(|e| e.key.clone()) {
+                    select_key(state, &key);
+                } else {
+                    select(state, item);
                 }
             }
         }

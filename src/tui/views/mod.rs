@@ -368,7 +368,7 @@ mod tests {
         let seven = Key::parse("7").unwrap();
         assert_eq!(keymap.command(seven), Some(Command::View(ViewId("fakes"))));
         assert_eq!(keymap.name(Command::View(ViewId("fakes"))), "view-fakes");
-        let help = help_lines(&keymap, views);
+        let help = help_lines(&keymap, views, false);
         assert!(
             help.iter()
                 .any(|(k, d)| k == "7" && d == "Fake objects for the test"),
