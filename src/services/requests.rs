@@ -144,6 +144,13 @@ pub enum Reply {
         /// The values.
         values: Secrets,
     },
+    /// A claim's chain, walked.
+    Why {
+        /// The request.
+        id: RequestId,
+        /// Each link up to the first that does not hold.
+        report: super::why::Report,
+    },
 }
 
 impl Reply {
@@ -155,7 +162,8 @@ impl Reply {
             | Reply::Progress { id, .. }
             | Reply::Done { id, .. }
             | Reply::Failed { id, .. }
-            | Reply::Credentials { id, .. } => *id,
+            | Reply::Credentials { id, .. }
+            | Reply::Why { id, .. } => *id,
         }
     }
 }
@@ -178,7 +186,8 @@ impl Replies {
         self.send(Reply::Failed { id, message }).await;
     }
 
-    async fn send(&self, reply: Reply) {
+    /// Send `reply` (its text also to the message log).
+    pub async fn send(&self, reply: Reply) {
         let logged = match &reply {
             Reply::Progress { text, .. } | Reply::Done { text, .. } => {
                 Some((Level::Info, text.clone()))

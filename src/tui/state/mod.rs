@@ -11,6 +11,7 @@ pub mod filter;
 pub mod pair;
 pub mod rows;
 pub mod update;
+pub mod why;
 
 #[cfg(test)]
 mod claims_tests;
@@ -43,6 +44,8 @@ pub enum Mode {
     Edit,
     /// Keys go to a dialog.
     Dialog,
+    /// A claim's chain is shown (`w`, `:why`).
+    Why,
 }
 
 /// Whether the cockpit runs on.
@@ -147,6 +150,8 @@ pub struct AppState {
     pub external: Option<(editor::EditTarget, String)>,
     /// Text to put on the clipboard (OSC 52, written by the main loop).
     pub clipboard: Option<String>,
+    /// The why pane, when open.
+    pub why: Option<why::WhyPane>,
 }
 
 impl AppState {
@@ -194,6 +199,7 @@ impl AppState {
             catalog: None,
             external: None,
             clipboard: None,
+            why: None,
         }
     }
 
