@@ -435,6 +435,18 @@ async fn mapping(cp: &Client, pair: &Pair, report: &mut Report) -> Option<String
 
 async fn copy(why: &Why, pair: &Pair, cp_ns: &str, report: &mut Report) -> Option<Value> {
     let what = format!("{} {cp_ns}/{}", pair.kind.kind(), pair.name);
+    if let (Some(c), Sync::InSync { lag }) = (&pair.cp, pair.sync)
+        && c.pointer("/metadata/deletionTimestamp").is_none()
+    {
+        let lag = lag.map_or(String::new(), |l| {
+            format!(", copied {} after the App's change", ago(l))
+        });
+        report.push(Link::ok(
+            Step::Copy,
+            format!("{what} exists, spec in sync{lag}"),
+        ));
+        return Some(c.clone());
+    }
     let fix = konnector_fix(installed(&why.app).await);
     let link = match (&pair.cp, pair.sync) {
         (None, _) | (_, Sync::Missing) => Link::broken(
@@ -455,16 +467,7 @@ async fn copy(why: &Why, pair: &Pair, cp_ns: &str, report: &mut Report) -> Optio
             ),
             format!("wait a moment; if it stays, {fix}"),
         ),
-        (Some(c), Sync::InSync { lag }) => {
-            let lag = lag.map_or(String::new(), |l| {
-                format!(", copied {} after the App's change", ago(l))
-            });
-            report.push(Link::ok(
-                Step::Copy,
-                format!("{what} exists, spec in sync{lag}"),
-            ));
-            return Some(c.clone());
-        }
+        (Some(_), Sync::InSync { .. }) => return None,
     };
     report.push(link);
     None

@@ -2,6 +2,7 @@
 //! the reply is drawn — a healthy chain, and one broken at the konnector's heartbeat with
 //! what to do — at 80×24 and 160×48, in the dark and light themes and with NO_COLOR.
 
+use super::action_snapshots::snap;
 use super::snapshot_tests::{render, themes};
 use crate::cluster::Store;
 use crate::services::why::{Link, Report, Step};
@@ -83,16 +84,6 @@ fn opened(store: &Store, size: (u16, u16)) -> (AppState, u64) {
     );
     assert_eq!(s.mode, Mode::Why);
     (s, id)
-}
-
-fn snap(name: &str, store: &Store, s: &AppState) {
-    for (theme_name, theme) in themes() {
-        let (w, h) = s.size;
-        insta::assert_snapshot!(
-            format!("{name}_{w}x{h}_{theme_name}"),
-            render(store, s, &theme)
-        );
-    }
 }
 
 #[test]
