@@ -18,20 +18,24 @@ use support::claims::{ready, wait_for};
 
 const TARGET: Duration = Duration::from_millis(200);
 
+/// The release `klutch-tui ARGS` on the sandbox's kubeconfig, with a home of its own.
+fn ours(env: &Env, args: &[&str]) -> Command {
+    let home = env.dir.path().join("home");
+    let mut c = Command::new(env!("CARGO_BIN_EXE_klutch-tui"));
+    c.args(args)
+        .env("KUBECONFIG", &env.kubeconfig)
+        .env("HOME", &home)
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("XDG_CONFIG_HOME", home.join("config"));
+    c
+}
+
 /// Run `klutch-tui ARGS` `runs` times; the times from spawn to exit, sorted.
 fn times(env: &Env, args: &[&str], runs: usize, want: i32) -> Vec<Duration> {
-    let home = env.dir.path().join("home");
     let mut out: Vec<Duration> = (0..runs)
         .map(|_| {
             let started = Instant::now();
-            let done = Command::new(env!("CARGO_BIN_EXE_klutch-tui"))
-                .args(args)
-                .env("KUBECONFIG", &env.kubeconfig)
-                .env("HOME", &home)
-                .env("XDG_STATE_HOME", home.join("state"))
-                .env("XDG_CONFIG_HOME", home.join("config"))
-                .output()
-                .expect("the release binary runs");
+            let done = ours(env, args).output().expect("the release binary runs");
             let took = started.elapsed();
             assert_eq!(
                 done.status.code(),
@@ -66,12 +70,7 @@ fn print(label: &str, sorted: &[Duration], target: Option<Duration>) {
 
 /// Print one run's output: what the README shows.
 fn example(env: &Env, args: &[&str]) {
-    let done = Command::new(env!("CARGO_BIN_EXE_klutch-tui"))
-        .args(args)
-        .env("KUBECONFIG", &env.kubeconfig)
-        .env("XDG_STATE_HOME", env.dir.path().join("state"))
-        .output()
-        .expect("the release binary runs");
+    let done = ours(env, args).output().expect("the release binary runs");
     println!(
         "$ klutch-tui {}\n{}",
         args.join(" "),
