@@ -29,3 +29,4 @@ mod readme;
 mod tui_actions_tmux;
 mod tui_start;
 mod tui_tmux;
+mod why;

@@ -166,6 +166,13 @@ pub enum Reply {
         /// What was found.
         related: Related,
     },
+    /// A claim's chain, walked.
+    Why {
+        /// The request.
+        id: RequestId,
+        /// Each link up to the first that does not hold.
+        report: super::why::Report,
+    },
 }
 
 impl Reply {
@@ -178,7 +185,8 @@ impl Reply {
             | Reply::Done { id, .. }
             | Reply::Failed { id, .. }
             | Reply::Credentials { id, .. }
-            | Reply::Described { id, .. } => *id,
+            | Reply::Described { id, .. }
+            | Reply::Why { id, .. } => *id,
         }
     }
 }
@@ -201,7 +209,8 @@ impl Replies {
         self.send(Reply::Failed { id, message }).await;
     }
 
-    async fn send(&self, reply: Reply) {
+    /// Send `reply` (its text also to the message log).
+    pub async fn send(&self, reply: Reply) {
         let logged = match &reply {
             Reply::Progress { text, .. } | Reply::Done { text, .. } => {
                 Some((Level::Info, text.clone()))

@@ -66,6 +66,7 @@ commands! {
     Yaml = "yaml", "YAML of the selected object with its events and Secret", ["y"];
     Related = "related", "Only the selected claim's family; again: jump instance → bindings → backups → restores", ["r"];
     Pair = "pair", "The selected claim beside its Control Plane copy", ["p"];
+    Why = "why", "Why the selected claim is not well: its chain across both clusters", ["w"];
 }
 
 /// The fixed command after which the view commands come in the key map and the help.

@@ -29,6 +29,8 @@ mod status_sync;
 
 pub mod install;
 
+pub use bindings::{client_of, kubeconfig_in, read_secret};
+pub use cluster::reach;
 pub use crds::ensure_binding_crd;
 pub use events::{
     BindingSnapshot, BindingState, Direction, KonnectorEvent, Leadership, ObjectKey, ObjectSync,

@@ -25,7 +25,8 @@ fn state(store: &Store, size: (u16, u16), keys: &str) -> AppState {
     s
 }
 
-fn snap(name: &str, store: &Store, s: &AppState) {
+/// Snapshot the frame of `s` in every theme, named after `name` and the size.
+pub(super) fn snap(name: &str, store: &Store, s: &AppState) {
     for (theme_name, theme) in themes() {
         let (w, h) = s.size;
         insta::assert_snapshot!(

@@ -5,7 +5,7 @@ use super::detail::{Detail, DetailSize};
 use super::filter::Filter;
 use super::rows::ListModel;
 use super::{AppState, Mode, RunState};
-use super::{claims, dialog, edit};
+use super::{claims, dialog, edit, why};
 use crate::cluster::{ClusterId, Level, StoreData};
 use crate::services::Effect;
 use crate::tui::action::{Action, Edit};
@@ -33,7 +33,11 @@ pub fn update(state: &mut AppState, action: Action, store: &StoreData) {
         Action::EditorKey(key) => edit::editor_key(state, key, store),
         Action::DialogKey(key) => dialog::dialog_key(state, key, store),
         Action::Validate => edit::validate(state, store),
-        Action::Reply(reply) => claims::reply(state, reply),
+        Action::Reply(reply) => {
+            if !why::reply(state, &reply) {
+                claims::reply(state, reply);
+            }
+        }
         Action::ExternalEdited(result) => match (state.external.take(), result) {
             (Some((target, _)), Ok(text)) => edit::external_edited(state, store, target, text),
             (_, Err(why)) => state.say(Level::Error, why),
@@ -165,7 +169,11 @@ fn page(state: &AppState) -> isize {
 fn switch_view(state: &mut AppState, view: ViewId, store: &StoreData) {
     state.view = view;
     state.detail = None;
-    if matches!(state.mode, Mode::Help | Mode::Messages | Mode::Info) {
+    state.why = None;
+    if matches!(
+        state.mode,
+        Mode::Help | Mode::Messages | Mode::Info | Mode::Why
+    ) {
         state.mode = Mode::Normal;
     }
     rebuild(state, store);
@@ -231,6 +239,7 @@ fn command(state: &mut AppState, c: Command, store: &StoreData) {
             super::related::describe(state);
         }
         Command::Pair => open_pair(state, store),
+        Command::Why => why::open(state, store),
         Command::FullScreen => {
             if let Some(d) = &mut state.detail {
                 d.size = match d.size {
@@ -241,7 +250,10 @@ fn command(state: &mut AppState, c: Command, store: &StoreData) {
             }
         }
         Command::OpenDetail => {
-            if matches!(state.mode, Mode::Help | Mode::Messages | Mode::Info) {
+            if matches!(
+                state.mode,
+                Mode::Help | Mode::Messages | Mode::Info | Mode::Why
+            ) {
                 return;
             }
             let selected = state.current().selected;
@@ -254,7 +266,9 @@ fn command(state: &mut AppState, c: Command, store: &StoreData) {
             }
         }
         Command::Back => {
-            if matches!(state.mode, Mode::Help | Mode::Messages | Mode::Info) {
+            if state.mode == Mode::Why {
+                why::close(state);
+            } else if matches!(state.mode, Mode::Help | Mode::Messages | Mode::Info) {
                 state.mode = Mode::Normal;
             } else if state.detail.is_some() {
                 state.detail = None;
@@ -404,6 +418,7 @@ fn run_command(state: &mut AppState, text: &str, store: &StoreData) {
         "related" => command(state, Command::Related, store),
         "yaml" => command(state, Command::Yaml, store),
         "pair" => command(state, Command::Pair, store),
+        "why" => command(state, Command::Why, store),
         "reconnect" => reconnect(state, words.next()),
         _ => {
             let views: Vec<String> = state
@@ -443,7 +458,11 @@ fn reconnect(state: &mut AppState, which: Option<&str>) {
 }
 
 fn click(state: &mut AppState, x: u16, y: u16, store: &StoreData) {
-    if matches!(state.mode, Mode::Help | Mode::Messages | Mode::Info) {
+    if matches!(
+        state.mode,
+        Mode::Help | Mode::Messages | Mode::Info | Mode::Why
+    ) {
+        state.why = None;
         state.mode = Mode::Normal;
         return;
     }
