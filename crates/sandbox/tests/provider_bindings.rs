@@ -371,3 +371,48 @@ async fn an_a8s_binding_writes_the_operators_secret() {
     )
     .await;
 }
+
+/// A reconciliation that runs again before the binding's own status write has reached the
+/// provider's cache finds the Secret it wrote: the credentials handed out stay (they were
+/// generated anew, so a client that had read them lost its password).
+#[tokio::test(flavor = "multi_thread")]
+async fn credentials_once_handed_out_are_kept() {
+    let env = start(Duration::from_millis(1500), 0.0).await;
+    let c = cp(&env).await;
+    namespace(&c, "team-a").await;
+    ready_instance(&c, "team-a", "db", "postgresql-single-small").await;
+    let b = referencing(
+        "app",
+        "instanceRef",
+        "db",
+        "postgresql",
+        "a9s-servicebinding",
+    );
+    let created = create(&c, SB, "team-a", b).await;
+    let secret: Secret = serde_json::from_value(serde_json::json!({
+        "metadata": {
+            "name": "app-creds",
+            "namespace": "team-a",
+            "ownerReferences": [{
+                "apiVersion": "anynines.com/v1",
+                "kind": SB,
+                "name": "app",
+                "uid": created.metadata.uid.clone().unwrap(),
+                "controller": true,
+            }],
+        },
+        "stringData": {"password": "handed-out-before"},
+    }))
+    .unwrap();
+    Api::<Secret>::namespaced(c.clone(), "team-a")
+        .create(&Default::default(), &secret)
+        .await
+        .unwrap();
+    wait_for(&c, SB, "team-a", "app", "Ready", ready).await;
+    let kept = secret_data(
+        &secret_exists(&c, "team-a", "app-creds", true)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(kept["password"], "handed-out-before");
+}

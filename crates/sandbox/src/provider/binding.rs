@@ -122,23 +122,26 @@ pub async fn apply(ctx: &KindCtx, obj: &DynamicObject) -> Result<Action> {
     let secrets: Api<Secret> = Api::namespaced(shared.client.clone(), claim.namespace());
     let secret = secret_name(&claim);
     let is_bound = bound(&claim);
-    if is_bound {
-        let exists = secrets
-            .get_opt(&secret)
-            .await
-            .map_err(|e| {
-                api_error(
-                    &claim,
-                    "reading the Secret of",
-                    ClaimKind::ServiceBinding.kind(),
-                    e,
-                )
-            })?
-            .is_some();
-        if exists {
-            return Ok(Action::await_change());
-        }
+    let existing = secrets.get_opt(&secret).await.map_err(|e| {
+        api_error(
+            &claim,
+            "reading the Secret of",
+            ClaimKind::ServiceBinding.kind(),
+            e,
+        )
+    })?;
+    if is_bound && existing.is_some() {
+        return Ok(Action::await_change());
     }
+    // Credentials this binding's Secret already holds were handed out (a reconciliation that
+    // ran before our own status write reached the cache): keep them, only the status is due.
+    let handed_out = existing.is_some_and(|s| {
+        s.metadata
+            .owner_references
+            .iter()
+            .flatten()
+            .any(|o| o.controller == Some(true) && o.uid == claim.uid())
+    });
     let instance = instance_of(ctx, &claim).await?;
     let problem = match &instance {
         None => Some(NOT_FOUND),
@@ -157,7 +160,7 @@ pub async fn apply(ctx: &KindCtx, obj: &DynamicObject) -> Result<Action> {
     };
     let a9s = claim.flavour() == Flavour::A9s;
     let takes = shared.delay_share(BIND);
-    if a9s && !is_bound && !takes.is_zero() {
+    if a9s && !is_bound && !handed_out && !takes.is_zero() {
         let Some(since) = synced_error_since(&claim, UNSET) else {
             let doc = pending(&claim, vec![Cond::reconcile_error(Step::Observe, UNSET)]);
             let wrote = claim.write_status(doc.render(claim.status(), now)).await?;
@@ -167,7 +170,10 @@ pub async fn apply(ctx: &KindCtx, obj: &DynamicObject) -> Result<Action> {
             return Ok(Action::requeue(left));
         }
     }
-    if !is_bound && let Some(fault) = shared.faults.draw(&claim.obj) {
+    if !is_bound
+        && !handed_out
+        && let Some(fault) = shared.faults.draw(&claim.obj)
+    {
         consume(&mut claim, &fault).await?;
         let doc = pending(
             &claim,
@@ -176,20 +182,22 @@ pub async fn apply(ctx: &KindCtx, obj: &DynamicObject) -> Result<Action> {
         claim.write_status(doc.render(claim.status(), now)).await?;
         return Ok(Action::requeue(shared.delay.max(MIN_RETRY)));
     }
-    let user = User {
-        name: format!("a9s{}", shared.faults.hex(12)),
-        password: format!("a9s{}", shared.faults.hex(20)),
-    };
-    let data = if a9s {
-        let plan = instance.data["spec"]["plan"].as_str().unwrap_or_default();
-        let uid = instance.metadata.uid.as_deref().unwrap_or_default();
-        let dep = Deployment::of_instance(ds, uid, nodes(plan));
-        credentials::secret_data(&dep, &user, &shared.service_ca)
-    } else {
-        let name = instance.metadata.name.as_deref().unwrap_or_default();
-        credentials::a8s_secret_data(name, claim.namespace(), &user)
-    };
-    write_secret(&secrets, &claim, &secret, data).await?;
+    if !handed_out {
+        let user = User {
+            name: format!("a9s{}", shared.faults.hex(12)),
+            password: format!("a9s{}", shared.faults.hex(20)),
+        };
+        let data = if a9s {
+            let plan = instance.data["spec"]["plan"].as_str().unwrap_or_default();
+            let uid = instance.metadata.uid.as_deref().unwrap_or_default();
+            let dep = Deployment::of_instance(ds, uid, nodes(plan));
+            credentials::secret_data(&dep, &user, &shared.service_ca)
+        } else {
+            let name = instance.metadata.name.as_deref().unwrap_or_default();
+            credentials::a8s_secret_data(name, claim.namespace(), &user)
+        };
+        write_secret(&secrets, &claim, &secret, data).await?;
+    }
     tracing::debug!(
         binding = claim.name(),
         namespace = claim.namespace(),
