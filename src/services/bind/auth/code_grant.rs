@@ -58,6 +58,12 @@ impl CodeGrant {
 
     /// Wait (≤ 10 min) for the backend's redirect and check the response.
     pub async fn finish(mut self) -> Result<BindingResponse, AuthError> {
+        let response = self.receive().await;
+        self.loopback.close().await;
+        response
+    }
+
+    async fn receive(&mut self) -> Result<BindingResponse, AuthError> {
         let deadline = tokio::time::Instant::now() + LOGIN_TIMEOUT;
         loop {
             let hit = tokio::time::timeout_at(deadline, self.loopback.next())

@@ -32,6 +32,7 @@ pub struct Loopback {
     port: u16,
     hits: mpsc::Receiver<Hit>,
     stop: CancellationToken,
+    served: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Drop for Loopback {
@@ -94,7 +95,7 @@ impl Loopback {
             .with_state(tx);
         let stop = CancellationToken::new();
         let stopped = stop.clone();
-        tokio::spawn(async move {
+        let served = tokio::spawn(async move {
             let served = axum::serve(listener, app)
                 .with_graceful_shutdown(stopped.cancelled_owned())
                 .await;
@@ -102,7 +103,12 @@ impl Loopback {
                 tracing::warn!(%error, "login receiver stopped");
             }
         });
-        Ok(Loopback { port, hits, stop })
+        Ok(Loopback {
+            port,
+            hits,
+            stop,
+            served: Some(served),
+        })
     }
 
     /// The port.
@@ -113,6 +119,15 @@ impl Loopback {
     /// `http://127.0.0.1:<port>/callback`.
     pub fn redirect_uri(&self) -> String {
         format!("http://127.0.0.1:{}/callback", self.port)
+    }
+
+    /// Stop listening once the pages already answered have been written (at most 2 s): a
+    /// program that ends right after the login would otherwise cut the browser's page off.
+    pub async fn close(&mut self) {
+        self.stop.cancel();
+        if let Some(served) = self.served.take() {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(2), served).await;
+        }
     }
 
     /// The next hit.

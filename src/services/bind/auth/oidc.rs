@@ -251,6 +251,20 @@ impl Issuer {
             verifier,
             ..
         } = login;
+        let tokens = self
+            .receive_browser(&mut loopback, state, nonce, verifier)
+            .await;
+        loopback.close().await;
+        tokens
+    }
+
+    async fn receive_browser(
+        &self,
+        loopback: &mut Loopback,
+        state: CsrfToken,
+        nonce: Nonce,
+        verifier: openidconnect::PkceCodeVerifier,
+    ) -> Result<Tokens, AuthError> {
         let hit = tokio::time::timeout(LOGIN_TIMEOUT, loopback.next())
             .await
             .map_err(|_| AuthError::Timeout(LOGIN_TIMEOUT.as_secs() / 60))?
