@@ -48,6 +48,7 @@ async fn one() -> (Duration, Vec<(Step, Duration)>) {
         cache: TokenCache::new(&dir.path().join("cache")),
         konnector: driver.clone(),
         token_file: None,
+        id_token: None,
         bound_timeout: Duration::from_secs(30),
     };
     let plan = BindPlan {

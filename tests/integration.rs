@@ -27,3 +27,4 @@ mod konnector_install;
 mod readme;
 mod tui_start;
 mod tui_tmux;
+mod tui_wizard;

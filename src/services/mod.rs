@@ -9,6 +9,7 @@
 pub mod claims;
 pub mod konnector;
 pub mod requests;
+pub mod wizard;
 
 use crate::cluster::{ClusterId, ClusterSet, Level, Store};
 use std::sync::Arc;
@@ -31,6 +32,13 @@ pub enum Effect {
         id: RequestId,
         /// What to do.
         request: ClaimRequest,
+    },
+    /// The bind wizard; the walkthrough's events come back as [`Reply::Bind`] naming `id`.
+    Bind {
+        /// Names the bind and its replies.
+        id: RequestId,
+        /// What to do.
+        request: wizard::BindRequest,
     },
 }
 
@@ -80,6 +88,8 @@ pub struct Context {
     pub store: Store,
     /// The connected clusters.
     pub clusters: Arc<ClusterSet>,
+    /// What the bind wizard binds with.
+    pub bind: wizard::Setup,
 }
 
 /// The services at work: where effects go, where replies come from.
@@ -97,12 +107,15 @@ pub fn start(ctx: Context) -> Started {
     let (services, mut rx) = Services::detached();
     let (reply_tx, replies) = mpsc::channel(REPLIES);
     let replies_to = requests::Replies::new(reply_tx, ctx.store.clone());
+    wizard::refresh_logins(&ctx.store, &ctx.bind.cache_dir);
+    let sessions = wizard::Sessions::default();
     let task = tokio::spawn(async move {
         while let Some(effect) = rx.recv().await {
             tracing::debug!(?effect, "effect");
             let ctx = ctx.clone();
             let replies = replies_to.clone();
-            tokio::spawn(async move { run(effect, &ctx, &replies).await });
+            let sessions = sessions.clone();
+            tokio::spawn(async move { run(effect, &ctx, &replies, &sessions).await });
         }
     });
     Started {
@@ -112,8 +125,17 @@ pub fn start(ctx: Context) -> Started {
     }
 }
 
-async fn run(effect: Effect, ctx: &Context, replies: &requests::Replies) {
+async fn run(
+    effect: Effect,
+    ctx: &Context,
+    replies: &requests::Replies,
+    sessions: &wizard::Sessions,
+) {
     match effect {
+        Effect::Bind { id, request } => {
+            let app = ctx.clusters.client(ClusterId::App).cloned();
+            wizard::handle(id, request, app, &ctx.bind, sessions, replies, &ctx.store).await;
+        }
         Effect::Claims { id, request } => {
             let app = ctx.clusters.client(ClusterId::App).cloned();
             let cp = ctx.clusters.client(ClusterId::ControlPlane).cloned();
@@ -211,6 +233,11 @@ mod reconnect_tests {
         } = start(Context {
             store: store.clone(),
             clusters,
+            bind: wizard::Setup {
+                cache_dir: std::env::temp_dir().join("klutch-tui-no-cache"),
+                default_url: None,
+                konnector: Arc::new(bind::konnector::ServiceDriver::new()),
+            },
         });
         // Wait until the backoff is long, so that a prompt retry can only be ours.
         until("a long backoff", || {

@@ -144,6 +144,13 @@ pub enum Reply {
         /// The values.
         values: Secrets,
     },
+    /// What a bind the wizard started tells.
+    Bind {
+        /// The wizard's request.
+        id: RequestId,
+        /// What happened.
+        event: super::wizard::WizardEvent,
+    },
 }
 
 impl Reply {
@@ -155,7 +162,8 @@ impl Reply {
             | Reply::Progress { id, .. }
             | Reply::Done { id, .. }
             | Reply::Failed { id, .. }
-            | Reply::Credentials { id, .. } => *id,
+            | Reply::Credentials { id, .. }
+            | Reply::Bind { id, .. } => *id,
         }
     }
 }
@@ -178,12 +186,14 @@ impl Replies {
         self.send(Reply::Failed { id, message }).await;
     }
 
-    async fn send(&self, reply: Reply) {
+    /// Send a reply (and its text to the message log).
+    pub async fn send(&self, reply: Reply) {
         let logged = match &reply {
             Reply::Progress { text, .. } | Reply::Done { text, .. } => {
                 Some((Level::Info, text.clone()))
             }
             Reply::Failed { message, .. } => Some((Level::Error, message.clone())),
+            Reply::Bind { event, .. } => super::wizard::logged(event),
             _ => None,
         };
         if let Some((level, text)) = logged {

@@ -12,6 +12,7 @@ mod list;
 mod messages;
 mod pair;
 mod tabs;
+mod wizard;
 
 use super::keymap::KeyMap;
 use super::layout;
@@ -62,6 +63,9 @@ pub fn draw(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
     if let Some(d) = &ctx.state.dialog {
         dialog::draw(ctx, d, area, buf);
     }
+    if let (super::state::Mode::Wizard, Some(w)) = (ctx.state.mode, &ctx.state.wizard) {
+        wizard::draw(ctx, w, area, buf);
+    }
     match ctx.state.mode {
         super::state::Mode::Help => help::draw_help(ctx, area, buf),
         super::state::Mode::Messages => messages::draw(ctx, area, buf),
@@ -74,3 +78,5 @@ pub fn draw(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
 mod action_snapshots;
 #[cfg(test)]
 mod snapshot_tests;
+#[cfg(test)]
+mod wizard_snapshots;

@@ -11,11 +11,14 @@ pub mod filter;
 pub mod pair;
 pub mod rows;
 pub mod update;
+pub mod wizard;
 
 #[cfg(test)]
 mod claims_tests;
 #[cfg(test)]
 mod update_tests;
+#[cfg(test)]
+mod wizard_tests;
 
 use super::views::{View, ViewId, Views};
 use crate::cluster::{Level, RowKey};
@@ -43,6 +46,8 @@ pub enum Mode {
     Edit,
     /// Keys go to a dialog.
     Dialog,
+    /// Keys go to the bind wizard.
+    Wizard,
 }
 
 /// Whether the cockpit runs on.
@@ -147,6 +152,8 @@ pub struct AppState {
     pub external: Option<(editor::EditTarget, String)>,
     /// Text to put on the clipboard (OSC 52, written by the main loop).
     pub clipboard: Option<String>,
+    /// The bind wizard, once opened (kept after it ended, until the next bind).
+    pub wizard: Option<wizard::Wizard>,
 }
 
 impl AppState {
@@ -194,6 +201,7 @@ impl AppState {
             catalog: None,
             external: None,
             clipboard: None,
+            wizard: None,
         }
     }
 
