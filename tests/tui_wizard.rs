@@ -76,7 +76,9 @@ fn sandbox_starts_bound_with_the_konnector_running() {
 
     // A claim made in the App Cluster at once reaches the Control Plane.
     kubectl(&kc, APP, &["create", "namespace", "team-a"]);
-    apply(&kc, APP, &claim("PostgresqlInstance", "team-a", "orders-db"));
+    let mut orders = claim("PostgresqlInstance", "team-a", "orders-db");
+    orders.push_str("  compositionRef:\n    name: a9s-postgresql\n");
+    apply(&kc, APP, &orders);
     eventually("the Control Plane copy", Duration::from_secs(20), || {
         let out = kubectl(&kc, CP, &["get", "postgresqlinstances", "-A", "-o", "name"]);
         (out.contains("orders-db"), out)
@@ -140,10 +142,8 @@ fn unbound_then_bound_through_the_wizard() {
         .to_owned();
     let code = screen
         .lines()
-        .find_map(|l| {
-            let l = l.trim_start_matches(['│', ' ']);
-            l.contains("(or scan the QR code").then(|| l.split_whitespace().next())?
-        })
+        .find_map(|l| l.split("(or scan the QR code").nth(1).and(l.split("(or scan").next()))
+        .and_then(|before| before.split_whitespace().last())
         .unwrap()
         .to_owned();
     let complete = url::Url::parse(&format!("{open}?user_code={code}")).unwrap();
