@@ -8,15 +8,12 @@
 use crate::tmux;
 
 use std::time::Duration;
-use tmux::{Tmux, apply, claim, embedded_kubeconfig, fixture, isolated_env, kubectl, shared};
+use tmux::{
+    Tmux, apply, claim, connected_both, embedded_kubeconfig, fixture, isolated_env, kubectl, shared,
+};
 
 const APP: &str = "klutch-app";
 const CP: &str = "klutch-control-plane";
-
-fn connected_both(screen: &str) -> bool {
-    let lines: Vec<&str> = screen.lines().collect();
-    lines.len() > 1 && lines[0].contains("● connected") && lines[1].contains("● connected")
-}
 
 #[test]
 fn cockpit_on_the_embedded_sandbox() {

@@ -8,7 +8,9 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::bind_support::approve_device;
-use crate::tmux::{self, Tmux, apply, claim, embedded_kubeconfig, isolated_env, kubectl};
+use crate::tmux::{
+    self, Tmux, apply, claim, connected_both, embedded_kubeconfig, isolated_env, kubectl,
+};
 
 use std::path::Path;
 use std::process::Command;
@@ -16,11 +18,6 @@ use std::time::{Duration, Instant};
 
 const APP: &str = "klutch-app";
 const CP: &str = "klutch-control-plane";
-
-fn connected_both(screen: &str) -> bool {
-    let lines: Vec<&str> = screen.lines().collect();
-    lines.len() > 1 && lines[0].contains("● connected") && lines[1].contains("● connected")
-}
 
 /// Poll `f` (kubectl) until it holds; panics with the last output after `timeout`.
 fn eventually(what: &str, timeout: Duration, f: impl Fn() -> (bool, String)) {
@@ -30,7 +27,10 @@ fn eventually(what: &str, timeout: Duration, f: impl Fn() -> (bool, String)) {
         if ok {
             return;
         }
-        assert!(start.elapsed() < timeout, "timed out waiting for {what}: {out}");
+        assert!(
+            start.elapsed() < timeout,
+            "timed out waiting for {what}: {out}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -47,12 +47,22 @@ fn ready_bindings(kc: &Path) -> (bool, String) {
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     let ok = out.status.success()
         && !text.is_empty()
-        && text.split(';').filter(|p| !p.is_empty()).all(|p| p.ends_with("=True"));
-    (ok, format!("{text}{}", String::from_utf8_lossy(&out.stderr)))
+        && text
+            .split(';')
+            .filter(|p| !p.is_empty())
+            .all(|p| p.ends_with("=True"));
+    (
+        ok,
+        format!("{text}{}", String::from_utf8_lossy(&out.stderr)),
+    )
 }
 
 fn served_in_app(kc: &Path, group: &str) -> String {
-    kubectl(kc, APP, &["api-resources", "--api-group", group, "-o", "name"])
+    kubectl(
+        kc,
+        APP,
+        &["api-resources", "--api-group", group, "-o", "name"],
+    )
 }
 
 #[test]
@@ -70,9 +80,15 @@ fn sandbox_starts_bound_with_the_konnector_running() {
     let kc = embedded_kubeconfig(dir.path());
     let (ok, out) = ready_bindings(&kc);
     assert!(ok, "bindings not Ready at the first screen: {out}");
-    assert!(out.contains("postgresqlinstances.anynines.com=True"), "{out}");
+    assert!(
+        out.contains("postgresqlinstances.anynines.com=True"),
+        "{out}"
+    );
     let kinds = served_in_app(&kc, "anynines.com");
-    assert!(kinds.contains("postgresqlinstances.anynines.com"), "{kinds}");
+    assert!(
+        kinds.contains("postgresqlinstances.anynines.com"),
+        "{kinds}"
+    );
 
     // A claim made in the App Cluster at once reaches the Control Plane.
     kubectl(&kc, APP, &["create", "namespace", "team-a"]);
@@ -103,7 +119,11 @@ fn unbound_then_bound_through_the_wizard() {
         tmux::binary()
     );
     let t = Tmux::start("wizard", &cmd, 160, 48);
-    t.wait_for("both clusters connected", Duration::from_secs(30), connected_both);
+    t.wait_for(
+        "both clusters connected",
+        Duration::from_secs(30),
+        connected_both,
+    );
     let kc = embedded_kubeconfig(dir.path());
     assert!(
         !served_in_app(&kc, "klutch.anynines.com").contains("apiservicebindings"),
@@ -142,7 +162,11 @@ fn unbound_then_bound_through_the_wizard() {
         .to_owned();
     let code = screen
         .lines()
-        .find_map(|l| l.split("(or scan the QR code").nth(1).and(l.split("(or scan").next()))
+        .find_map(|l| {
+            l.split("(or scan the QR code")
+                .nth(1)
+                .and(l.split("(or scan").next())
+        })
         .and_then(|before| before.split_whitespace().last())
         .unwrap()
         .to_owned();

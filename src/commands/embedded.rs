@@ -7,11 +7,11 @@
 
 use super::cockpit::CockpitError;
 use crate::cli::CockpitArgs;
-use crate::tui::terminal::ISOLATED_THREADS;
 use crate::services::bind::Summary;
 use crate::services::bind::auth::cache::TokenCache;
 use crate::services::bind::auto::{AutoBind, bind_all};
 use crate::services::bind::konnector::ServiceDriver;
+use crate::tui::terminal::ISOLATED_THREADS;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

@@ -139,7 +139,16 @@ pub async fn handle(
     store: &Store,
 ) {
     if let BindRequest::Start { url, auth, install } = request {
-        start(id, (url, auth, install), app, setup, sessions, replies, store).await;
+        start(
+            id,
+            (url, auth, install),
+            app,
+            setup,
+            sessions,
+            replies,
+            store,
+        )
+        .await;
         return;
     }
     let mut waiting = sessions.0.lock();

@@ -284,3 +284,9 @@ pub fn embedded_kubeconfig(dir: &Path) -> PathBuf {
     }
     panic!("no embedded sandbox kubeconfig in {}", state.display());
 }
+
+/// Whether the header shows both clusters connected.
+pub fn connected_both(screen: &str) -> bool {
+    let lines: Vec<&str> = screen.lines().collect();
+    lines.len() > 1 && lines[0].contains("● connected") && lines[1].contains("● connected")
+}

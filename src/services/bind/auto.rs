@@ -12,12 +12,12 @@ use tokio_util::sync::CancellationToken;
 
 use super::auth::cache::TokenCache;
 use super::auth::oidc::Issuer;
+use super::backend;
 use super::error::BindError;
 use super::events::{BindEvent, Question};
 use super::konnector::KonnectorDriver;
 use super::machine::{AuthMode, BindPlan, DEFAULT_CLIENT_ID, KonnectorMode, Summary};
 use super::runner::{BindIo, run};
-use super::backend;
 
 /// Who binds, and where.
 #[derive(Clone, Debug)]

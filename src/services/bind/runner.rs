@@ -331,7 +331,11 @@ async fn log_in(
 ) -> Result<(Secret, String, String), BindError> {
     if mode == AuthMode::Token {
         if let Some(token) = &io.id_token {
-            return Ok((token.clone(), "the token's subject".into(), "ID token".into()));
+            return Ok((
+                token.clone(),
+                "the token's subject".into(),
+                "ID token".into(),
+            ));
         }
         let path = io.token_file.clone().ok_or_else(|| AuthError::TokenFile {
             path: PathBuf::from("(none)"),

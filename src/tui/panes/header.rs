@@ -94,10 +94,7 @@ fn login_spans<'a>(ctx: &Ctx<'_>) -> Vec<Span<'a>> {
             Slot::Base,
         )
     } else {
-        (
-            format!("  login {} expired", login.user),
-            Slot::HealthWarn,
-        )
+        (format!("  login {} expired", login.user), Slot::HealthWarn)
     };
     let mut spans = vec![Span::styled(text, t.style(slot))];
     if logins.len() > 1 {

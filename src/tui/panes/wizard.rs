@@ -92,9 +92,11 @@ fn draw_steps(ctx: &Ctx<'_>, w: &Wizard, area: Rect, buf: &mut Buffer) {
             Span::styled(step.title(), t.style(Slot::Base)),
         ]));
         let said = match status {
-            Some(
-                StepStatus::Done(s) | StepStatus::Skipped(s) | StepStatus::Progress(s),
-            ) if !s.is_empty() => Some((s.as_str(), Slot::Dim)),
+            Some(StepStatus::Done(s) | StepStatus::Skipped(s) | StepStatus::Progress(s))
+                if !s.is_empty() =>
+            {
+                Some((s.as_str(), Slot::Dim))
+            }
             Some(StepStatus::Failed(s)) => Some((s.as_str(), Slot::StatusFailed)),
             _ => None,
         };
@@ -259,14 +261,20 @@ fn draw_login(ctx: &Ctx<'_>, prompt: &LoginPrompt, area: Rect, buf: &mut Buffer)
                 Span::styled("    ", base),
                 Span::styled(user_code.clone(), t.style(Slot::Key)),
                 Span::styled(
-                    format!("    (or scan the QR code; it expires in {} min)", expires_in / 60),
+                    format!(
+                        "    (or scan the QR code; it expires in {} min)",
+                        expires_in / 60
+                    ),
                     t.style(Slot::Dim),
                 ),
             ]));
             qr
         }
     };
-    lines.push(styled("Waiting for the login…", t.style(Slot::StatusProgress)));
+    lines.push(styled(
+        "Waiting for the login…",
+        t.style(Slot::StatusProgress),
+    ));
     let width = usize::from(area.width).max(1);
     let used: usize = lines
         .iter()

@@ -40,13 +40,20 @@ fn wizard(size: (u16, u16), events: Vec<WizardEvent>) -> (Store, AppState) {
     let id = s.wizard.as_ref().unwrap().id;
     let mut all = vec![
         done(Step::DiscoverProvider, "Klutch sandbox v0.0.0-sandbox"),
-        done(Step::CheckVersion, "v0.0.0-sandbox (with the headless routes)"),
+        done(
+            Step::CheckVersion,
+            "v0.0.0-sandbox (with the headless routes)",
+        ),
         done(Step::CheckAppCluster, "cluster id Hx3kP0, klutch-bind made"),
         WizardEvent::Step(Step::Authenticate, StepStatus::Started),
     ];
     all.extend(events);
     for event in all {
-        update(&mut s, Action::Reply(Reply::Bind { id, event }), &store.read());
+        update(
+            &mut s,
+            Action::Reply(Reply::Bind { id, event }),
+            &store.read(),
+        );
     }
     (store, s)
 }
@@ -58,13 +65,19 @@ fn snap(name: &str, events: impl Fn() -> Vec<WizardEvent>) {
         let [(_, plain), (_, dark), _] = themes();
         insta::assert_snapshot!(format!("wizard_{name}_{w}x{h}"), render(&store, &s, &plain));
         if name == "login_browser" {
-            insta::assert_snapshot!(format!("wizard_{name}_{w}x{h}_dark"), render(&store, &s, &dark));
+            insta::assert_snapshot!(
+                format!("wizard_{name}_{w}x{h}_dark"),
+                render(&store, &s, &dark)
+            );
         }
     }
 }
 
 fn after_login() -> Vec<WizardEvent> {
-    vec![done(Step::Authenticate, "developer (device code, expires in 59 min)")]
+    vec![done(
+        Step::Authenticate,
+        "developer (device code, expires in 59 min)",
+    )]
 }
 
 #[test]
@@ -76,10 +89,13 @@ fn the_browser_login_with_its_qr_code() {
         })]
     });
     // At 160×48 the QR code is drawn; at 80×24 it says how much room it needs.
-    let (store, s) = wizard((160, 48), vec![WizardEvent::Login(LoginPrompt::Browser {
-        url: LOGIN_URL.into(),
-        qr: qr::render(LOGIN_URL),
-    })]);
+    let (store, s) = wizard(
+        (160, 48),
+        vec![WizardEvent::Login(LoginPrompt::Browser {
+            url: LOGIN_URL.into(),
+            qr: qr::render(LOGIN_URL),
+        })],
+    );
     assert!(render(&store, &s, &themes()[0].1).contains('▀'));
 }
 
@@ -126,11 +142,23 @@ fn the_exports_to_choose() {
 fn up_to_bindings() -> Vec<WizardEvent> {
     let mut events = after_login();
     events.extend([
-        done(Step::ChooseExports, "postgresqlinstances.anynines.com, servicebindings.anynines.com"),
+        done(
+            Step::ChooseExports,
+            "postgresqlinstances.anynines.com, servicebindings.anynines.com",
+        ),
         done(Step::RequestAccess, "2 request(s) handed out"),
-        done(Step::CreateExportRequests, "created postgresqlinstances.anynines.com, servicebindings.anynines.com"),
-        done(Step::WaitForExports, "postgresqlinstances.anynines.com, servicebindings.anynines.com"),
-        done(Step::StoreKubeconfig, "created klutch-bind/kubeconfig-x7k2q"),
+        done(
+            Step::CreateExportRequests,
+            "created postgresqlinstances.anynines.com, servicebindings.anynines.com",
+        ),
+        done(
+            Step::WaitForExports,
+            "postgresqlinstances.anynines.com, servicebindings.anynines.com",
+        ),
+        done(
+            Step::StoreKubeconfig,
+            "created klutch-bind/kubeconfig-x7k2q",
+        ),
         done(Step::Konnector, "running here"),
         WizardEvent::Step(Step::CreateBindings, StepStatus::Started),
     ]);
@@ -153,14 +181,23 @@ fn a_permission_claim_to_accept() {
 fn the_steps_while_waiting_and_when_bound() {
     snap("waiting", || {
         let mut events = up_to_bindings();
-        events.push(done(Step::CreateBindings, "created postgresqlinstances.anynines.com, servicebindings.anynines.com"));
+        events.push(done(
+            Step::CreateBindings,
+            "created postgresqlinstances.anynines.com, servicebindings.anynines.com",
+        ));
         events.push(WizardEvent::Step(Step::WaitUntilBound, StepStatus::Started));
         events
     });
     snap("bound", || {
         let mut events = up_to_bindings();
-        events.push(done(Step::CreateBindings, "created postgresqlinstances.anynines.com"));
-        events.push(done(Step::WaitUntilBound, "postgresqlinstances.anynines.com"));
+        events.push(done(
+            Step::CreateBindings,
+            "created postgresqlinstances.anynines.com",
+        ));
+        events.push(done(
+            Step::WaitUntilBound,
+            "postgresqlinstances.anynines.com",
+        ));
         events.push(WizardEvent::Bound(vec![
             "bound postgresqlinstances.anynines.com".into(),
             "provider Klutch sandbox at http://127.0.0.1:41004/; cluster namespace cluster-hx3kp0 on the Control Plane; kubeconfig Secret klutch-bind/kubeconfig-x7k2q; konnector: running here".into(),

@@ -70,13 +70,10 @@ impl Wizard {
 
     /// The step running now, if any.
     pub fn current(&self) -> Option<(Step, &StepStatus)> {
-        self.steps
-            .iter()
-            .rev()
-            .find_map(|(s, st)| match st {
-                Some(st @ (StepStatus::Started | StepStatus::Progress(_))) => Some((*s, st)),
-                _ => None,
-            })
+        self.steps.iter().rev().find_map(|(s, st)| match st {
+            Some(st @ (StepStatus::Started | StepStatus::Progress(_))) => Some((*s, st)),
+            _ => None,
+        })
     }
 }
 
@@ -117,7 +114,9 @@ pub fn open(state: &mut AppState, args: &[&str]) {
     let id = state.request_id();
     state.wizard = Some(Wizard {
         id,
-        target: url.clone().unwrap_or_else(|| "the sandbox's backend".into()),
+        target: url
+            .clone()
+            .unwrap_or_else(|| "the sandbox's backend".into()),
         steps: Step::ALL.iter().map(|s| (*s, None)).collect(),
         page: Page::Working,
         cancelling: false,
@@ -188,10 +187,7 @@ pub fn key(state: &mut AppState, key: KeyEvent) {
     };
     let id = w.id;
     if w.ended() {
-        if matches!(
-            key.code,
-            KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q')
-        ) {
+        if matches!(key.code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q')) {
             state.mode = Mode::Normal;
         }
         return;

@@ -68,7 +68,11 @@ fn b_opens_the_wizard_on_the_default_backend() {
 #[test]
 fn the_command_keeps_the_url_and_takes_device_and_install() {
     let (store, mut s) = state(Access::ReadWrite);
-    run(&store, &mut s, ":bind http://Backend.example:8080/Export device install<enter>");
+    run(
+        &store,
+        &mut s,
+        ":bind http://Backend.example:8080/Export device install<enter>",
+    );
     assert_eq!(
         sent(&mut s),
         vec![BindRequest::Start {
@@ -89,7 +93,10 @@ fn an_unknown_word_is_refused_with_what_bind_takes() {
     run(&store, &mut s, ":bind sideways<enter>");
     assert!(s.wizard.is_none());
     let said = s.message.as_ref().unwrap().text.clone();
-    assert!(said.contains(":bind sideways") && said.contains("URL"), "{said}");
+    assert!(
+        said.contains(":bind sideways") && said.contains("URL"),
+        "{said}"
+    );
 }
 
 #[test]
