@@ -66,7 +66,7 @@ commands! {
     Yaml = "yaml", "YAML of the selected object with its events and Secret", ["y"];
     Related = "related", "Show only the selected claim's family (instance, bindings, backups)", ["r"];
     Pair = "pair", "The selected claim beside its Control Plane copy", ["p"];
-    Bind = "bind", "Bind a backend's exports into the App Cluster (the bind wizard; :bind [URL])", ["B"];
+    Bind = "bind", "Bind a backend's exports: the bind wizard (:bind [URL])", ["B"];
 }
 
 /// The fixed command after which the view commands come in the key map and the help.
