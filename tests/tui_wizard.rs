@@ -95,13 +95,13 @@ fn sandbox_starts_bound_with_the_konnector_running() {
     let mut orders = claim("PostgresqlInstance", "team-a", "orders-db");
     orders.push_str("  compositionRef:\n    name: a9s-postgresql\n");
     apply(&kc, APP, &orders);
-    eventually("the Control Plane copy", Duration::from_secs(20), || {
+    eventually("the Control Plane copy", Duration::from_secs(40), || {
         let out = kubectl(&kc, CP, &["get", "postgresqlinstances", "-A", "-o", "name"]);
         (out.contains("orders-db"), out)
     });
     // The cockpit lists the bindings.
     t.type_text("6");
-    t.wait_for("the bindings view", Duration::from_secs(10), |s| {
+    t.wait_for("the bindings view", Duration::from_secs(30), |s| {
         s.contains("postgresqlinstances.anynines.com") && s.contains("servicebindings.anynines.com")
     });
     t.type_text("q");
@@ -134,14 +134,14 @@ fn unbound_then_bound_through_the_wizard() {
     // Esc cancels: the klutch-bind namespace the bind made goes again.
     t.type_text(":bind device");
     t.press("Enter");
-    t.wait_for("the device login", Duration::from_secs(20), |s| {
+    t.wait_for("the device login", Duration::from_secs(40), |s| {
         s.contains("enter the code")
     });
     t.press("Escape");
-    t.wait_for("the bind cancelled", Duration::from_secs(20), |s| {
+    t.wait_for("the bind cancelled", Duration::from_secs(40), |s| {
         s.contains("✗ Failed at \"log in\"")
     });
-    eventually("klutch-bind removed", Duration::from_secs(10), || {
+    eventually("klutch-bind removed", Duration::from_secs(30), || {
         let out = kubectl(&kc, APP, &["get", "namespaces", "-o", "name"]);
         (!out.contains("namespace/klutch-bind"), out)
     });
@@ -150,7 +150,7 @@ fn unbound_then_bound_through_the_wizard() {
     // Now for real: the device login approved by "the browser".
     t.type_text(":bind device");
     t.press("Enter");
-    t.wait_for("the device login", Duration::from_secs(20), |s| {
+    t.wait_for("the device login", Duration::from_secs(40), |s| {
         s.contains("enter the code")
     });
     let screen = t.screen();
@@ -174,7 +174,7 @@ fn unbound_then_bound_through_the_wizard() {
     tokio::runtime::Runtime::new()
         .unwrap()
         .block_on(approve_device(&complete, ("developer", "developer")));
-    t.wait_for("the exports", Duration::from_secs(20), |s| {
+    t.wait_for("the exports", Duration::from_secs(40), |s| {
         s.contains("Which exports to bind?")
     });
     t.type_text("a");
@@ -187,7 +187,7 @@ fn unbound_then_bound_through_the_wizard() {
         }
         if s.contains("[No,Yes]") {
             t.type_text("y");
-            t.wait_for("the claim answered", Duration::from_secs(10), |now| {
+            t.wait_for("the claim answered", Duration::from_secs(30), |now| {
                 !now.contains("[No,Yes]") || now != s
             });
         }
@@ -200,7 +200,7 @@ fn unbound_then_bound_through_the_wizard() {
     // The header shows who logged in; the bindings view shows them Ready.
     t.press("Escape");
     t.type_text("6");
-    t.wait_for("the bindings Ready", Duration::from_secs(10), |s| {
+    t.wait_for("the bindings Ready", Duration::from_secs(30), |s| {
         s.contains("login developer")
             && s.lines()
                 .any(|l| l.contains("postgresqlinstances.anynines.com") && l.contains("Ready"))
