@@ -38,6 +38,9 @@ pub struct CockpitArgs {
     /// With --sandbox: the share of provider steps that fail, 0.0–1.0.
     #[arg(long, value_name = "RATE", value_parser = parse_rate, requires = "sandbox")]
     pub fail_rate: Option<f64>,
+    /// With --sandbox: start without binding the App Cluster (to try the bind wizard, B).
+    #[arg(long, requires = "sandbox")]
+    pub unbound: bool,
     /// Theme: dark, light, high-contrast, a name from the config directory, or a path.
     #[arg(long, value_name = "NAME|PATH")]
     pub theme: Option<String>,

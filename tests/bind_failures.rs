@@ -147,6 +147,7 @@ async fn an_export_the_control_plane_denies_leaves_nothing() {
         cache: bind::auth::cache::TokenCache::new(cache.path()),
         konnector: std::sync::Arc::new(bind::konnector::ServiceDriver::new()),
         token_file: Some(env.write("token", &token)),
+        id_token: None,
         bound_timeout: Duration::from_secs(20),
     };
     let plan = bind::BindPlan {

@@ -30,3 +30,4 @@ mod tui_actions_tmux;
 mod tui_start;
 mod tui_tmux;
 mod why;
+mod tui_wizard;

@@ -7,39 +7,19 @@
 
 use crate::tmux;
 
-use std::path::PathBuf;
 use std::time::Duration;
-use tmux::{Tmux, apply, claim, fixture, isolated_env, kubectl, shared};
+use tmux::{
+    Tmux, apply, claim, connected_both, embedded_kubeconfig, fixture, isolated_env, kubectl, shared,
+};
 
 const APP: &str = "klutch-app";
 const CP: &str = "klutch-control-plane";
-
-fn connected_both(screen: &str) -> bool {
-    let lines: Vec<&str> = screen.lines().collect();
-    lines.len() > 1 && lines[0].contains("● connected") && lines[1].contains("● connected")
-}
-
-fn embedded_kubeconfig(dir: &std::path::Path) -> PathBuf {
-    let state = dir.join("xdg-state/klutch-tui");
-    for entry in std::fs::read_dir(&state).unwrap() {
-        let path = entry.unwrap().path();
-        if path
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .starts_with("embedded-sandbox-")
-        {
-            return path.join("kubeconfig.yaml");
-        }
-    }
-    panic!("no embedded sandbox kubeconfig in {}", state.display());
-}
 
 #[test]
 fn cockpit_on_the_embedded_sandbox() {
     let dir = tempfile::tempdir().unwrap();
     let cmd = format!(
-        "{} {} --sandbox; echo EXITED $?; sleep 30",
+        "{} {} --sandbox --unbound; echo EXITED $?; sleep 30",
         isolated_env(dir.path()),
         tmux::binary()
     );

@@ -20,7 +20,7 @@ pub use connect::{ClusterSet, ClusterSpec, Connections};
 pub use entry::{Condition, Entry, RowKey, Status};
 pub use health::{ClusterState, Fetch, Health, Link, UserInfo};
 pub use messages::{Level, Message, Messages};
-pub use store::{Store, StoreData};
+pub use store::{Login, Store, StoreData};
 
 /// Which of the two clusters an object or a connection belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

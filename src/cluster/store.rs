@@ -24,6 +24,18 @@ pub struct StoreData {
     claim_crds: BTreeMap<String, Arc<CustomResourceDefinition>>,
     claim_crds_generation: u64,
     sync_lag: BTreeMap<RowKey, u64>,
+    logins: Vec<Login>,
+}
+
+/// Someone logged in at a bind backend's issuer (from the token cache; never the token).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Login {
+    /// Who.
+    pub user: String,
+    /// The issuer.
+    pub issuer: String,
+    /// When the ID token expires.
+    pub expires: jiff::Timestamp,
 }
 
 impl StoreData {
@@ -123,6 +135,16 @@ impl StoreData {
             Some(entry) => entry.1 = value,
             None => self.about.push((name, value)),
         }
+    }
+
+    /// The logins of the token cache, as last read.
+    pub fn logins(&self) -> &[Login] {
+        &self.logins
+    }
+
+    /// Replace the logins (after the token cache was read).
+    pub fn set_logins(&mut self, logins: Vec<Login>) {
+        self.logins = logins;
     }
 
     /// The messages for the message line and log.

@@ -74,6 +74,7 @@ async fn bind(
         cache: TokenCache::new(&paths.cache_dir),
         konnector: driver.clone(),
         token_file: args.token_file.clone(),
+        id_token: None,
         bound_timeout: BOUND_TIMEOUT,
     };
     let plan = plan_of(&args, url);
@@ -208,18 +209,6 @@ async fn read_line() -> Option<String> {
     .flatten()
 }
 
-/// Whether a browser can be opened here (not over SSH without a display).
-fn browser_available() -> bool {
-    if std::env::var_os("KLUTCH_TUI_NO_BROWSER").is_some() {
-        return false;
-    }
-    if cfg!(target_os = "linux") {
-        return std::env::var_os("DISPLAY").is_some()
-            || std::env::var_os("WAYLAND_DISPLAY").is_some();
-    }
-    true
-}
-
 fn show_login(prompt: &LoginPrompt) {
     match prompt {
         LoginPrompt::Browser { url, qr } => {
@@ -227,7 +216,7 @@ fn show_login(prompt: &LoginPrompt) {
                 "To log in, open in a browser (here, or scan the QR code with another device):\n\n    {url}\n"
             );
             eprintln!("{qr}");
-            if browser_available() && webbrowser::open(url).is_ok() {
+            if crate::services::bind::auth::browser_available() && webbrowser::open(url).is_ok() {
                 eprintln!("(opened in your browser)");
             }
         }

@@ -9,6 +9,8 @@ use crate::cluster::{Connections, Level, Store};
 use crate::config::{self, Paths};
 use crate::logging::{self, LogError};
 use crate::services;
+use crate::services::bind::KonnectorDriver;
+use crate::services::bind::konnector::ServiceDriver;
 use crate::tui::app::{self, Cockpit};
 use crate::tui::settings;
 use crate::tui::state::Access;
@@ -90,15 +92,18 @@ async fn cockpit(args: CockpitArgs, paths: Paths, started: Instant) -> Result<()
         None
     };
     let contexts = (app_default, cp_default);
+    // The konnector a bind starts in this process (at start, or from the wizard).
+    let konnector = Arc::new(ServiceDriver::new());
     let result = session(
         &args,
         &paths,
         settings,
-        embedded.as_ref(),
+        (embedded.as_ref(), konnector.clone()),
         contexts,
         started,
     )
     .await;
+    konnector.stop_local().await;
     // Also when the session failed to start: the sandbox's directory goes with it.
     if let Some(sb) = embedded {
         sb.stop().await;
@@ -111,7 +116,7 @@ async fn session(
     args: &CockpitArgs,
     paths: &Paths,
     settings: settings::Settings,
-    embedded: Option<&EmbeddedSandbox>,
+    (embedded, konnector): (Option<&EmbeddedSandbox>, Arc<ServiceDriver>),
     (app_default, cp_default): (Option<String>, Option<String>),
     started: Instant,
 ) -> Result<(), CockpitError> {
@@ -169,6 +174,11 @@ async fn session(
             d.post(Level::Info, text)
         });
     }
+    if let Some(sb) = embedded
+        && !args.unbound
+    {
+        bind_sandbox(sb, &konnector, paths, &store).await;
+    }
     if !settings.problems.is_empty() {
         let text = settings.problems.join("; ");
         store.update(|d| d.post(Level::Error, text));
@@ -181,6 +191,11 @@ async fn session(
     } = services::start(services::Context {
         store: store.clone(),
         clusters: clusters.clone(),
+        bind: services::wizard::Setup {
+            cache_dir: paths.cache_dir.clone(),
+            default_url: embedded.map(EmbeddedSandbox::bind_url),
+            konnector,
+        },
     });
     let access = if args.readonly {
         Access::ReadOnly
@@ -208,4 +223,36 @@ async fn session(
         Ok(_) => Ok(()),
         Err(e) => Err(CockpitError::Terminal(e)),
     }
+}
+
+/// `--sandbox` starts bound: bind the embedded sandbox and say how it went.
+async fn bind_sandbox(
+    sb: &EmbeddedSandbox,
+    konnector: &Arc<ServiceDriver>,
+    paths: &Paths,
+    store: &Store,
+) {
+    let t0 = Instant::now();
+    let (level, text) = match sb.bind(konnector.clone(), paths).await {
+        Ok(summary) => {
+            let ms = t0.elapsed().as_millis();
+            tracing::info!(elapsed_ms = ms, bound = ?summary.created, "sandbox bound");
+            (
+                Level::Info,
+                format!(
+                    "sandbox bound as developer: {} API(s) from {}, konnector running here ({ms} ms)",
+                    summary.created.len() + summary.already_bound.len(),
+                    summary.provider
+                ),
+            )
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "binding the sandbox failed");
+            (
+                Level::Error,
+                format!("the sandbox is not bound: {e:#}; bind it with B"),
+            )
+        }
+    };
+    store.update(|d| d.post(level, text));
 }

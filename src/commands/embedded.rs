@@ -2,12 +2,21 @@
 //! own whose threads are named [`ISOLATED_THREADS`]: the API servers catch their handlers'
 //! panics and answer 500, so the cockpit's panic hook only logs those instead of ending the
 //! cockpit. Its kubeconfig lives in a directory of its own in the state directory, removed
-//! when it stops.
+//! when it stops. Unless `--unbound`, its App Cluster is bound to its Control Plane before
+//! the first frame ([`EmbeddedSandbox::bind`]), the konnector running in this process.
 
 use super::cockpit::CockpitError;
 use crate::cli::CockpitArgs;
+use crate::services::bind::Summary;
+use crate::services::bind::auth::cache::TokenCache;
+use crate::services::bind::auto::{AutoBind, bind_all};
+use crate::services::bind::konnector::ServiceDriver;
 use crate::tui::terminal::ISOLATED_THREADS;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// How long the bind at start may wait for the konnector to connect the bindings.
+const BOUND_WITHIN: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// How long quitting waits for the sandbox to stop.
 const STOP_WITHIN: std::time::Duration = std::time::Duration::from_secs(4);
@@ -35,7 +44,7 @@ impl EmbeddedSandbox {
             provision_delay: args.provision_delay.unwrap_or(defaults.provision_delay),
             fail_rate: args.fail_rate.unwrap_or(defaults.fail_rate),
             // An installed konnector Deployment runs in-process, as a kubelet would run it.
-            workloads: Some(std::sync::Arc::new(super::konnector::InProcessKonnector)),
+            workloads: Some(Arc::new(super::konnector::InProcessKonnector)),
             ..defaults
         };
         let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -76,6 +85,36 @@ impl EmbeddedSandbox {
     /// Its kubeconfig (contexts `klutch-app` and `klutch-control-plane`).
     pub fn kubeconfig(&self) -> String {
         self.sandbox.info().kubeconfig.display().to_string()
+    }
+
+    /// Its klutch-bind backend (what `:bind` without a URL binds to).
+    pub fn bind_url(&self) -> String {
+        self.sandbox.info().bind_url.clone()
+    }
+
+    /// Bind its App Cluster to its Control Plane through the real protocol, as the
+    /// development user with the issuer's password grant (the headless token route): every
+    /// export, every permission claim accepted, the konnector run in this process by
+    /// `konnector` (which the cockpit stops on exit). What was bound, or why not.
+    pub async fn bind(
+        &self,
+        konnector: Arc<ServiceDriver>,
+        paths: &crate::config::Paths,
+    ) -> anyhow::Result<Summary> {
+        let info = self.sandbox.info();
+        let (Some(user), Some(password)) = (info.username.clone(), info.password.clone()) else {
+            anyhow::bail!("the sandbox has no development user to bind as");
+        };
+        let auto = AutoBind {
+            url: info.bind_url.clone(),
+            issuer: info.oidc_issuer.clone(),
+            user,
+            password,
+        };
+        let kubeconfig = self.kubeconfig();
+        let app = super::app_client(Some(&kubeconfig), Some(sandbox::APP_CONTEXT), paths).await?;
+        let cache = TokenCache::new(&self.dir.join("cache"));
+        Ok(bind_all(&auto, app, konnector, cache, BOUND_WITHIN).await?)
     }
 
     /// Stop it (waiting at most [`STOP_WITHIN`], so that quitting never hangs on a client

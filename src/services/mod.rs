@@ -10,6 +10,7 @@ pub mod claims;
 pub mod konnector;
 pub mod requests;
 pub mod why;
+pub mod wizard;
 
 use crate::cluster::{ClusterId, ClusterSet, Level, Store};
 use std::sync::Arc;
@@ -43,6 +44,13 @@ pub enum Effect {
         namespace: String,
         /// Its name.
         name: String,
+    },
+    /// The bind wizard; the walkthrough's events come back as [`Reply::Bind`] naming `id`.
+    Bind {
+        /// Names the bind and its replies.
+        id: RequestId,
+        /// What to do.
+        request: wizard::BindRequest,
     },
 }
 
@@ -92,6 +100,8 @@ pub struct Context {
     pub store: Store,
     /// The connected clusters.
     pub clusters: Arc<ClusterSet>,
+    /// What the bind wizard binds with.
+    pub bind: wizard::Setup,
 }
 
 /// The services at work: where effects go, where replies come from.
@@ -109,12 +119,15 @@ pub fn start(ctx: Context) -> Started {
     let (services, mut rx) = Services::detached();
     let (reply_tx, replies) = mpsc::channel(REPLIES);
     let replies_to = requests::Replies::new(reply_tx, ctx.store.clone());
+    wizard::refresh_logins(&ctx.store, &ctx.bind.cache_dir);
+    let sessions = wizard::Sessions::default();
     let task = tokio::spawn(async move {
         while let Some(effect) = rx.recv().await {
             tracing::debug!(?effect, "effect");
             let ctx = ctx.clone();
             let replies = replies_to.clone();
-            tokio::spawn(async move { run(effect, &ctx, &replies).await });
+            let sessions = sessions.clone();
+            tokio::spawn(async move { run(effect, &ctx, &replies, &sessions).await });
         }
     });
     Started {
@@ -124,8 +137,17 @@ pub fn start(ctx: Context) -> Started {
     }
 }
 
-async fn run(effect: Effect, ctx: &Context, replies: &requests::Replies) {
+async fn run(
+    effect: Effect,
+    ctx: &Context,
+    replies: &requests::Replies,
+    sessions: &wizard::Sessions,
+) {
     match effect {
+        Effect::Bind { id, request } => {
+            let app = ctx.clusters.client(ClusterId::App).cloned();
+            wizard::handle(id, request, app, &ctx.bind, sessions, replies, &ctx.store).await;
+        }
         Effect::Claims { id, request } => {
             let app = ctx.clusters.client(ClusterId::App).cloned();
             let cp = ctx.clusters.client(ClusterId::ControlPlane).cloned();
@@ -239,6 +261,11 @@ mod reconnect_tests {
         } = start(Context {
             store: store.clone(),
             clusters,
+            bind: wizard::Setup {
+                cache_dir: std::env::temp_dir().join("klutch-tui-no-cache"),
+                default_url: None,
+                konnector: Arc::new(bind::konnector::ServiceDriver::new()),
+            },
         });
         // Wait until the backoff is long, so that a prompt retry can only be ours.
         until("a long backoff", || {

@@ -173,6 +173,13 @@ pub enum Reply {
         /// Each link up to the first that does not hold.
         report: super::why::Report,
     },
+    /// What a bind the wizard started tells.
+    Bind {
+        /// The wizard's request.
+        id: RequestId,
+        /// What happened.
+        event: super::wizard::WizardEvent,
+    },
 }
 
 impl Reply {
@@ -186,7 +193,8 @@ impl Reply {
             | Reply::Failed { id, .. }
             | Reply::Credentials { id, .. }
             | Reply::Described { id, .. }
-            | Reply::Why { id, .. } => *id,
+            | Reply::Why { id, .. }
+            | Reply::Bind { id, .. } => *id,
         }
     }
 }
@@ -216,6 +224,7 @@ impl Replies {
                 Some((Level::Info, text.clone()))
             }
             Reply::Failed { message, .. } => Some((Level::Error, message.clone())),
+            Reply::Bind { event, .. } => super::wizard::logged(event),
             _ => None,
         };
         if let Some((level, text)) = logged {

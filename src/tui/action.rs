@@ -41,6 +41,8 @@ pub enum Action {
     EditorKey(KeyEvent),
     /// A key for the open dialog.
     DialogKey(KeyEvent),
+    /// A key for the bind wizard.
+    WizardKey(KeyEvent),
     /// Typing paused: check the editor's text.
     Validate,
     /// The services answered a request.
@@ -57,6 +59,8 @@ pub fn from_event(event: &Event, mode: Mode, keymap: &KeyMap) -> Option<Action> 
             match mode {
                 Mode::Edit => Some(Action::EditorKey(*key)),
                 Mode::Dialog => Some(Action::DialogKey(*key)),
+                Mode::Wizard if ctrl_c => Some(Action::Command(Command::Quit)),
+                Mode::Wizard => Some(Action::WizardKey(*key)),
                 Mode::Filter | Mode::Command => {
                     if ctrl_c {
                         return Some(Action::Command(Command::Quit));

@@ -67,6 +67,7 @@ commands! {
     Related = "related", "Only the selected claim's family; again: jump instance → bindings → backups → restores", ["r"];
     Pair = "pair", "The selected claim beside its Control Plane copy", ["p"];
     Why = "why", "Why the selected claim is not well: its chain across both clusters", ["w"];
+    Bind = "bind", "Bind a backend's exports: the bind wizard (:bind [URL])", ["B"];
 }
 
 /// The fixed command after which the view commands come in the key map and the help.

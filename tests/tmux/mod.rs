@@ -255,7 +255,7 @@ impl Drop for SandboxProcess {
 /// The environment that keeps a test's config, state and kubectl cache in `dir`.
 pub fn isolated_env(dir: &Path) -> String {
     format!(
-        "env XDG_CONFIG_HOME={d}/config XDG_STATE_HOME={d}/xdg-state HOME={d}",
+        "env XDG_CONFIG_HOME={d}/config XDG_STATE_HOME={d}/xdg-state XDG_CACHE_HOME={d}/cache HOME={d} KLUTCH_TUI_NO_BROWSER=1",
         d = dir.display()
     )
 }
@@ -276,4 +276,28 @@ impl Tmux {
         let text = String::from_utf8_lossy(&out.stdout);
         text.split_whitespace().next().unwrap().parse().unwrap()
     }
+}
+
+/// The kubeconfig of the sandbox a cockpit started with `--sandbox` (state in `dir`, as
+/// [`isolated_env`] sets it).
+pub fn embedded_kubeconfig(dir: &Path) -> PathBuf {
+    let state = dir.join("xdg-state/klutch-tui");
+    for entry in std::fs::read_dir(&state).unwrap() {
+        let path = entry.unwrap().path();
+        if path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("embedded-sandbox-")
+        {
+            return path.join("kubeconfig.yaml");
+        }
+    }
+    panic!("no embedded sandbox kubeconfig in {}", state.display());
+}
+
+/// Whether the header shows both clusters connected.
+pub fn connected_both(screen: &str) -> bool {
+    let lines: Vec<&str> = screen.lines().collect();
+    lines.len() > 1 && lines[0].contains("● connected") && lines[1].contains("● connected")
 }

@@ -194,6 +194,18 @@ impl ServiceDriver {
     pub fn new() -> ServiceDriver {
         ServiceDriver::default()
     }
+
+    /// The events of the loop running here, if one runs (for a view of what it syncs).
+    pub async fn subscribe(
+        &self,
+    ) -> Option<tokio::sync::broadcast::Receiver<crate::services::konnector::KonnectorEvent>> {
+        self.local.lock().await.as_ref().map(|h| h.subscribe())
+    }
+
+    /// What the loop running here knows now, if one runs.
+    pub async fn snapshot(&self) -> Option<crate::services::konnector::Snapshot> {
+        self.local.lock().await.as_ref().map(|h| h.snapshot())
+    }
 }
 
 impl KonnectorDriver for ServiceDriver {

@@ -10,6 +10,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod auto;
 pub mod backend;
 pub mod control_plane;
 pub mod error;

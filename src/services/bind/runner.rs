@@ -37,6 +37,8 @@ pub struct BindIo {
     pub konnector: Arc<dyn KonnectorDriver>,
     /// The ID token file for `--auth token` (`-`: stdin).
     pub token_file: Option<PathBuf>,
+    /// For `--auth token`: an ID token already in hand (preferred over `token_file`).
+    pub id_token: Option<Secret>,
     /// How long to wait for an installed konnector to connect the bindings.
     pub bound_timeout: Duration,
 }
@@ -328,6 +330,13 @@ async fn log_in(
     events: &mpsc::Sender<BindEvent>,
 ) -> Result<(Secret, String, String), BindError> {
     if mode == AuthMode::Token {
+        if let Some(token) = &io.id_token {
+            return Ok((
+                token.clone(),
+                "the token's subject".into(),
+                "ID token".into(),
+            ));
+        }
         let path = io.token_file.clone().ok_or_else(|| AuthError::TokenFile {
             path: PathBuf::from("(none)"),
             reason: "--auth token needs --token-file PATH (or - for stdin)".into(),

@@ -71,9 +71,47 @@ fn line<'a>(ctx: &Ctx<'_>, id: ClusterId, c: &'a ClusterState) -> Line<'a> {
             Fetch::Failed(_) => spans.push(Span::styled("  as ?", t.style(Slot::Dim))),
             Fetch::Loading => {}
         }
+        if id == ClusterId::ControlPlane {
+            spans.extend(login_spans(ctx));
+        }
         spans.push(Span::styled(format!("  {}", c.server), t.style(Slot::Dim)));
     }
     Line::from(spans)
+}
+
+/// Who is logged in at a bind backend's issuer, and how long the ID token has left (the
+/// token cache's longest-lived login; `+N` more): `login developer 59m`.
+fn login_spans<'a>(ctx: &Ctx<'_>) -> Vec<Span<'a>> {
+    let t = ctx.theme;
+    let logins = ctx.store.logins();
+    let Some(login) = logins.iter().max_by_key(|l| l.expires) else {
+        return Vec::new();
+    };
+    let left = login.expires.as_second() - ctx.now.as_second();
+    let (text, slot) = if left > 0 {
+        (
+            format!("  login {} {}", login.user, expires_in(left)),
+            Slot::Base,
+        )
+    } else {
+        (format!("  login {} expired", login.user), Slot::HealthWarn)
+    };
+    let mut spans = vec![Span::styled(text, t.style(slot))];
+    if logins.len() > 1 {
+        spans.push(Span::styled(
+            format!(" +{}", logins.len() - 1),
+            t.style(Slot::Dim),
+        ));
+    }
+    spans
+}
+
+fn expires_in(seconds: i64) -> String {
+    match seconds {
+        0..=119 => format!("{seconds}s"),
+        120..=7199 => format!("{}m", seconds / 60),
+        _ => format!("{}h", seconds / 3600),
+    }
 }
 
 /// Draw the two cluster lines.

@@ -13,6 +13,7 @@ mod messages;
 mod pair;
 mod tabs;
 mod why;
+mod wizard;
 
 use super::keymap::KeyMap;
 use super::layout;
@@ -72,6 +73,9 @@ pub fn draw(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
     if let Some(d) = &ctx.state.dialog {
         dialog::draw(ctx, d, area, buf);
     }
+    if let (super::state::Mode::Wizard, Some(w)) = (ctx.state.mode, &ctx.state.wizard) {
+        wizard::draw(ctx, w, area, buf);
+    }
     match ctx.state.mode {
         super::state::Mode::Help => help::draw_help(ctx, area, buf),
         super::state::Mode::Messages => messages::draw(ctx, area, buf),
@@ -86,3 +90,5 @@ mod action_snapshots;
 mod snapshot_tests;
 #[cfg(test)]
 mod why_snapshots;
+#[cfg(test)]
+mod wizard_snapshots;

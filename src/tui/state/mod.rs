@@ -13,6 +13,7 @@ pub mod related;
 pub mod rows;
 pub mod update;
 pub mod why;
+pub mod wizard;
 
 #[cfg(test)]
 mod actions_tests;
@@ -20,6 +21,8 @@ mod actions_tests;
 mod claims_tests;
 #[cfg(test)]
 mod update_tests;
+#[cfg(test)]
+mod wizard_tests;
 
 use super::views::{View, ViewId, Views};
 use crate::cluster::{Level, RowKey};
@@ -49,6 +52,8 @@ pub enum Mode {
     Dialog,
     /// A claim's chain is shown (`w`, `:why`).
     Why,
+    /// Keys go to the bind wizard.
+    Wizard,
 }
 
 /// Whether the cockpit runs on.
@@ -155,6 +160,8 @@ pub struct AppState {
     pub clipboard: Option<String>,
     /// The why pane, when open.
     pub why: Option<why::WhyPane>,
+    /// The bind wizard, once opened (kept after it ended, until the next bind).
+    pub wizard: Option<wizard::Wizard>,
 }
 
 impl AppState {
@@ -203,6 +210,7 @@ impl AppState {
             external: None,
             clipboard: None,
             why: None,
+            wizard: None,
         }
     }
 

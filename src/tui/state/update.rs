@@ -5,7 +5,7 @@ use super::detail::{Detail, DetailSize};
 use super::filter::Filter;
 use super::rows::ListModel;
 use super::{AppState, Mode, RunState};
-use super::{claims, dialog, edit, why};
+use super::{claims, dialog, edit, why, wizard};
 use crate::cluster::{ClusterId, Level, StoreData};
 use crate::services::Effect;
 use crate::tui::action::{Action, Edit};
@@ -32,7 +32,11 @@ pub fn update(state: &mut AppState, action: Action, store: &StoreData) {
         Action::StoreChanged => sync(state, store),
         Action::EditorKey(key) => edit::editor_key(state, key, store),
         Action::DialogKey(key) => dialog::dialog_key(state, key, store),
+        Action::WizardKey(key) => wizard::key(state, key),
         Action::Validate => edit::validate(state, store),
+        Action::Reply(crate::services::Reply::Bind { id, event }) => {
+            wizard::event(state, id, event);
+        }
         Action::Reply(reply) => {
             if !why::reply(state, &reply) {
                 claims::reply(state, reply);
@@ -240,6 +244,7 @@ fn command(state: &mut AppState, c: Command, store: &StoreData) {
         }
         Command::Pair => open_pair(state, store),
         Command::Why => why::open(state, store),
+        Command::Bind => wizard::open(state, &[]),
         Command::FullScreen => {
             if let Some(d) = &mut state.detail {
                 d.size = match d.size {
@@ -381,7 +386,14 @@ fn edit(state: &mut AppState, e: Edit, store: &StoreData) {
 }
 
 fn run_command(state: &mut AppState, text: &str, store: &StoreData) {
-    let text = text.trim_start_matches(':').to_lowercase();
+    let text = text.trim_start_matches(':');
+    // URLs keep their case.
+    if let Some(("bind", rest)) = text.split_once(' ').or(Some((text, ""))) {
+        let args: Vec<&str> = rest.split_whitespace().collect();
+        wizard::open(state, &args);
+        return;
+    }
+    let text = text.to_lowercase();
     let mut words = text.split_whitespace();
     let Some(word) = words.next() else {
         return;

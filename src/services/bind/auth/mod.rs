@@ -68,6 +68,19 @@ pub fn read_token_file(path: &Path) -> Result<Secret, AuthError> {
     Ok(Secret::new(token.to_owned()))
 }
 
+/// Whether a browser can be opened here (not over SSH without a display, not with
+/// `KLUTCH_TUI_NO_BROWSER` set).
+pub fn browser_available() -> bool {
+    if std::env::var_os("KLUTCH_TUI_NO_BROWSER").is_some() {
+        return false;
+    }
+    if cfg!(target_os = "linux") {
+        return std::env::var_os("DISPLAY").is_some()
+            || std::env::var_os("WAYLAND_DISPLAY").is_some();
+    }
+    true
+}
+
 /// How long before its expiry a cached ID token is no longer used.
 pub const EXPIRY_MARGIN: Duration = Duration::from_secs(60);
 
