@@ -44,6 +44,9 @@ pub struct CockpitArgs {
     /// Show everything, change nothing.
     #[arg(long)]
     pub readonly: bool,
+    /// Run the konnector sync loop in this process for the App Cluster (`K` toggles it).
+    #[arg(long, conflicts_with = "readonly")]
+    pub konnector: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -5,6 +5,7 @@
 use super::ClusterId;
 use super::entry::{Entry, RowKey};
 use super::health::ClusterState;
+use super::konnector::KonnectorData;
 use super::messages::{Level, Messages};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use klutch::objects::ObjectClass;
@@ -24,6 +25,7 @@ pub struct StoreData {
     claim_crds: BTreeMap<String, Arc<CustomResourceDefinition>>,
     claim_crds_generation: u64,
     sync_lag: BTreeMap<RowKey, u64>,
+    konnector: KonnectorData,
 }
 
 impl StoreData {
@@ -109,6 +111,16 @@ impl StoreData {
     /// Record a lag the konnector measured.
     pub fn set_sync_lag(&mut self, key: RowKey, ms: u64) {
         self.sync_lag.insert(key, ms);
+    }
+
+    /// The konnector: the loop in this process and one installed in the App Cluster.
+    pub fn konnector(&self) -> &KonnectorData {
+        &self.konnector
+    }
+
+    /// The konnector, for writing.
+    pub fn konnector_mut(&mut self) -> &mut KonnectorData {
+        &mut self.konnector
     }
 
     /// Facts about this run for `:info` (where the kubeconfig and the log are, …), in order.

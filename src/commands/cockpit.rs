@@ -174,14 +174,20 @@ async fn session(
         store.update(|d| d.post(Level::Error, text));
     }
     let clusters = Arc::new(connections.start(&store));
+    let ctx = services::Context::new(store.clone(), clusters.clone());
     let services::Started {
         services,
         replies,
         task: services_task,
-    } = services::start(services::Context {
-        store: store.clone(),
-        clusters: clusters.clone(),
-    });
+    } = services::start(ctx.clone());
+    if args.konnector {
+        // The same request `K` makes; refused above together with --readonly.
+        if let Err(e) = services.send(services::Effect::Konnector(
+            services::KonnectorRequest::Start,
+        )) {
+            store.update(|d| d.post(Level::Error, format!("konnector: {e}")));
+        }
+    }
     let access = if args.readonly {
         Access::ReadOnly
     } else {
@@ -201,6 +207,8 @@ async fn session(
     drop(guard);
     drop(cockpit);
     services_task.abort();
+    // A loop running here gives its lease up before the clusters go.
+    ctx.konnector.stop().await;
     drop(clusters);
     tracing::info!(?exit, "cockpit stopped");
     match exit {

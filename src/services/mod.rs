@@ -14,6 +14,7 @@ use crate::cluster::{ClusterId, ClusterSet, Level, Store};
 use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+use tokio_util::task::AbortOnDropHandle;
 
 pub mod bind;
 
@@ -32,6 +33,18 @@ pub enum Effect {
         /// What to do.
         request: ClaimRequest,
     },
+    /// Start or stop the konnector loop in this process (for the App Cluster); what it does
+    /// arrives in the store (`StoreData::konnector`), outcomes in the message log.
+    Konnector(KonnectorRequest),
+}
+
+/// What to do with the konnector loop in this process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KonnectorRequest {
+    /// Start it (nothing happens when it runs already).
+    Start,
+    /// Stop it, giving up its lease.
+    Stop,
 }
 
 pub use requests::{ClaimRequest, ObjectRef, Reply, RequestId};
@@ -80,6 +93,19 @@ pub struct Context {
     pub store: Store,
     /// The connected clusters.
     pub clusters: Arc<ClusterSet>,
+    /// The konnector loop in this process (`Effect::Konnector` starts and stops it).
+    pub konnector: konnector::local::Local,
+}
+
+impl Context {
+    /// The services' context over `store` and `clusters`, with no konnector running.
+    pub fn new(store: Store, clusters: Arc<ClusterSet>) -> Context {
+        Context {
+            konnector: konnector::local::Local::new(store.clone()),
+            store,
+            clusters,
+        }
+    }
 }
 
 /// The services at work: where effects go, where replies come from.
@@ -97,7 +123,14 @@ pub fn start(ctx: Context) -> Started {
     let (services, mut rx) = Services::detached();
     let (reply_tx, replies) = mpsc::channel(REPLIES);
     let replies_to = requests::Replies::new(reply_tx, ctx.store.clone());
+    let installed = ctx
+        .clusters
+        .client(ClusterId::App)
+        .cloned()
+        .map(|app| konnector::installed::watch(app, ctx.store.clone()));
     let task = tokio::spawn(async move {
+        // Watched as long as the services run.
+        let _installed = installed.map(|w| AbortOnDropHandle::new(tokio::spawn(w)));
         while let Some(effect) = rx.recv().await {
             tracing::debug!(?effect, "effect");
             let ctx = ctx.clone();
@@ -123,6 +156,23 @@ async fn run(effect: Effect, ctx: &Context, replies: &requests::Replies) {
                     let message = "no App Cluster is connected".to_string();
                     replies.fail(id, message).await;
                 }
+            }
+        }
+        Effect::Konnector(KonnectorRequest::Start) => {
+            let local = &ctx.konnector;
+            local.starting();
+            match ctx.clusters.client(ClusterId::App) {
+                Some(app) => {
+                    let options = konnector::KonnectorOptions::default();
+                    local.start(app.clone(), options).await;
+                }
+                None => local.failed("no App Cluster is connected to run it for".into()),
+            }
+        }
+        Effect::Konnector(KonnectorRequest::Stop) => {
+            if !ctx.konnector.stop().await {
+                ctx.store
+                    .update(|d| d.post(Level::Info, "konnector: not running in this process"));
             }
         }
         Effect::Reconnect(id) => {
@@ -208,10 +258,7 @@ mod reconnect_tests {
             services,
             task: _task,
             ..
-        } = start(Context {
-            store: store.clone(),
-            clusters,
-        });
+        } = start(Context::new(store.clone(), clusters));
         // Wait until the backoff is long, so that a prompt retry can only be ours.
         until("a long backoff", || {
             attempts(&store).1 >= Duration::from_secs(1)

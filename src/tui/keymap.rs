@@ -66,6 +66,7 @@ commands! {
     Yaml = "yaml", "YAML of the selected object with its events and Secret", ["y"];
     Related = "related", "Show only the selected claim's family (instance, bindings, backups)", ["r"];
     Pair = "pair", "The selected claim beside its Control Plane copy", ["p"];
+    Konnector = "konnector", "Run or stop the konnector loop in this process (:konnector on|off)", ["K"];
 }
 
 /// The fixed command after which the view commands come in the key map and the help.

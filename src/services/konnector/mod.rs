@@ -28,6 +28,8 @@ mod spec_sync;
 mod status_sync;
 
 pub mod install;
+pub mod installed;
+pub mod local;
 
 pub use crds::ensure_binding_crd;
 pub use events::{
