@@ -21,6 +21,7 @@ mod claims_lifecycle;
 mod cli;
 mod konnector_binding;
 mod konnector_cli;
+mod konnector_cockpit;
 mod konnector_e2e;
 mod konnector_faults;
 mod konnector_install;
