@@ -76,6 +76,23 @@ fn stats(label: &str, mut samples: Vec<Duration>, target: Duration) {
     );
 }
 
+/// 300 frames of what the cockpit shows now, each timed.
+fn frame_times(
+    cockpit: &Cockpit,
+    area: Rect,
+    buf: &mut Buffer,
+    now: jiff::Timestamp,
+) -> Vec<Duration> {
+    (0..300)
+        .map(|_| {
+            buf.reset();
+            let t = Instant::now();
+            cockpit.draw(area, buf, now);
+            t.elapsed()
+        })
+        .collect()
+}
+
 fn in_process(n: usize) -> Result<()> {
     let store = Store::new();
     let started = Instant::now();
@@ -127,13 +144,7 @@ fn in_process(n: usize) -> Result<()> {
         "first (cold) frame: {:.3} ms",
         cold.elapsed().as_secs_f64() * 1e3
     );
-    let mut frames = Vec::new();
-    for _ in 0..300 {
-        buf.reset();
-        let t = Instant::now();
-        cockpit.draw(area, &mut buf, now);
-        frames.push(t.elapsed());
-    }
+    let frames = frame_times(&cockpit, area, &mut buf, now);
     stats(
         &format!("frame 160x48 ({n} claims)"),
         frames,
@@ -201,13 +212,7 @@ fn with_konnector_data(cockpit: &mut Cockpit, n: usize, area: Rect) {
     );
     let mut buf = Buffer::empty(area);
     cockpit.sync();
-    let mut frames = Vec::new();
-    for _ in 0..300 {
-        buf.reset();
-        let t = Instant::now();
-        cockpit.draw(area, &mut buf, now);
-        frames.push(t.elapsed());
-    }
+    let frames = frame_times(cockpit, area, &mut buf, now);
     stats(
         "frame, claims view, konnector data",
         frames,
@@ -215,13 +220,7 @@ fn with_konnector_data(cockpit: &mut Cockpit, n: usize, area: Rect) {
     );
     let key = Event::Key(KeyEvent::new(KeyCode::Char('7'), KeyModifiers::NONE));
     cockpit.handle_event(&key);
-    let mut frames = Vec::new();
-    for _ in 0..300 {
-        buf.reset();
-        let t = Instant::now();
-        cockpit.draw(area, &mut buf, now);
-        frames.push(t.elapsed());
-    }
+    let frames = frame_times(cockpit, area, &mut buf, now);
     stats(
         &format!("frame, Konnector view ({n} lags)"),
         frames,

@@ -480,6 +480,14 @@ mod tests {
     }
 
     #[test]
+    fn the_cockpit_runs_the_konnector_unless_read_only() {
+        let cli = Cli::try_parse_from(["klutch-tui", "--konnector"]).unwrap();
+        assert!(cli.cockpit.konnector && cli.command.is_none());
+        let err = Cli::try_parse_from(["klutch-tui", "--readonly", "--konnector"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2, "a read-only cockpit runs no konnector");
+    }
+
+    #[test]
     fn bind_follows_the_contract() {
         let cli = Cli::try_parse_from([
             "klutch-tui",

@@ -6,7 +6,7 @@
 
 use super::Ctx;
 use super::format::{age, fit};
-use crate::cluster::konnector::{BindingLine, InstallState, LocalMode};
+use crate::cluster::konnector::{BindingLine, InstallState, LocalMode, ObjectLag};
 use crate::tui::theme::Slot;
 use crate::tui::views::konnector::{control_planes, heartbeat_text, state_text};
 use ratatui::buffer::Buffer;
@@ -185,10 +185,7 @@ fn log_lines(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
         out.push(Line::from(span(ctx, text, Slot::Dim)));
         return;
     }
-    for s in k.log.iter().rev() {
-        if out.room() == 0 {
-            break;
-        }
+    for s in k.log.iter().rev().take(usize::from(out.room())) {
         out.push(Line::from(vec![
             span(
                 ctx,
@@ -214,12 +211,18 @@ fn lag_lines(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
         ctx,
         format!("Lag per object ({}, slowest first)", k.objects.len()),
     ));
+    // Only the slowest that fit are sorted (10,000 objects per frame would cost a sort).
+    let room = usize::from(out.room());
+    let slowest = |a: &(&String, &ObjectLag), b: &(&String, &ObjectLag)| {
+        b.1.lag_ms.cmp(&a.1.lag_ms).then(a.0.cmp(b.0))
+    };
     let mut objects: Vec<_> = k.objects.iter().collect();
-    objects.sort_by(|a, b| b.1.lag_ms.cmp(&a.1.lag_ms).then(a.0.cmp(b.0)));
-    for (object, lag) in objects {
-        if out.room() == 0 {
-            break;
-        }
+    if room > 0 && objects.len() > room {
+        objects.select_nth_unstable_by(room - 1, slowest);
+        objects.truncate(room);
+    }
+    objects.sort_by(slowest);
+    for (object, lag) in objects.into_iter().take(room) {
         out.push(Line::from(vec![
             span(ctx, format!("  {} ", lag.direction), Slot::Key),
             span(ctx, lag_text(lag.lag_ms), Slot::StatusReady),

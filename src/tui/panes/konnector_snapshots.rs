@@ -2,15 +2,13 @@
 //! judged from its ClusterBinding, one from the loop's own heartbeat — a log, an error and
 //! per-object lags) at 80×24 and 160×48, and of the header with the konnector's state.
 
+use super::action_snapshots::state;
 use super::snapshot_tests::{render, themes};
 use crate::cluster::Store;
 use crate::cluster::konnector::{InstallState, Installed, LocalMode};
 use crate::services::konnector::local::fold;
 use crate::services::konnector::{BindingState, Direction, KonnectorEvent, ObjectKey, SyncAction};
-use crate::tui::action::Action;
-use crate::tui::state::update::update;
-use crate::tui::state::{Access, AppState};
-use crate::tui::testing::{self, run};
+use crate::tui::testing;
 use jiff::{SignedDuration, Timestamp};
 use std::time::{Duration, SystemTime};
 
@@ -117,14 +115,6 @@ pub(crate) fn store_with_konnector() -> Store {
         }
     });
     store
-}
-
-fn state(store: &Store, size: (u16, u16), keys: &str) -> AppState {
-    let mut s = AppState::new(size, Access::ReadWrite);
-    s.clock = testing::now;
-    update(&mut s, Action::StoreChanged, &store.read());
-    run(store, &mut s, keys);
-    s
 }
 
 #[test]
