@@ -79,6 +79,12 @@ pub enum Command {
     Restore(RestoreArgs),
     /// Print the connection details of a service binding (from its Secret).
     Credentials(CredentialsArgs),
+    /// Why a claim is not Ready: walk its chain across both clusters to the first broken
+    /// link (exit 0 when healthy, 1 otherwise).
+    Why(WhyArgs),
+    /// Check the connection, every binding and every claim of the App Cluster (exit 0 when
+    /// all is healthy, 1 otherwise).
+    Doctor(DoctorArgs),
 }
 
 /// What `get` lists.
@@ -215,6 +221,36 @@ pub struct CredentialsArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t)]
     pub output: CredentialsOutput,
+}
+
+/// How `why` and `doctor` print.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum ReportOutput {
+    /// One line per link: ✓ or ✗, the link, the fact; the fix under a broken one.
+    #[default]
+    Text,
+    /// The links as JSON.
+    Json,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct WhyArgs {
+    /// The claim: KIND/NAME (kind or plural, any case), or NAME when one kind uses it.
+    #[arg(value_name = "KIND/NAME")]
+    pub claim: String,
+    /// Its namespace (default: the context's).
+    #[arg(short, long, value_name = "NS", add = ArgValueCompleter::new(crate::commands::complete::namespaces))]
+    pub namespace: Option<String>,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t)]
+    pub output: ReportOutput,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct DoctorArgs {
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t)]
+    pub output: ReportOutput,
 }
 
 /// Options of `klutch-tui konnector`. In a pod (no kubeconfig, `KUBERNETES_SERVICE_HOST` set)

@@ -13,7 +13,8 @@ use serde_json::{Value, json};
 use std::time::Duration;
 use support::Env;
 use support::claims::{
-    CP, api, command, create, install_claim_crds, namespace, pg, ready, run, start, wait_for,
+    CP, api, command, create, install_claim_crds, instance_with_binding, namespace, pg, ready, run,
+    start, wait_for,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -140,26 +141,8 @@ async fn backup_and_restore_wait_through_success_and_failure() {
 async fn credentials_print_the_generated_values() {
     let env = start(Duration::from_millis(300), 0.0).await;
     let cp = env.cp.clone();
-    namespace(&cp, "team-a").await;
-    create(&cp, pg("team-a", "orders", "postgresql-single-small")).await;
-    create(
-        &cp,
-        json!({"apiVersion": "anynines.com/v1", "kind": "ServiceBinding",
-        "metadata": {"name": "orders-app", "namespace": "team-a"},
-        "spec": {"instanceRef": "orders", "serviceInstanceType": "postgresql",
-                 "compositionRef": {"name": "a9s-servicebinding"}}}),
-    )
-    .await;
+    instance_with_binding(&cp, "team-a", "orders", "orders-app").await;
     let ctx = ["--app-context", CP, "-n", "team-a"];
-    wait_for(
-        &cp,
-        "ServiceBinding",
-        "team-a",
-        "orders-app",
-        "Ready",
-        ready,
-    )
-    .await;
     let secret = Api::<Secret>::namespaced(cp.clone(), "team-a")
         .get("orders-app-creds")
         .await

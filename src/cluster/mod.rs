@@ -4,6 +4,7 @@
 //!
 //! Nothing here knows the terminal; the cockpit reads the [`Store`] and is told of changes.
 
+pub mod access;
 pub mod backoff;
 pub mod connect;
 pub mod entry;

@@ -17,6 +17,7 @@ pub mod logout;
 pub mod sandbox;
 pub mod unbind;
 pub mod whoami;
+pub mod why;
 
 use crate::cli::{Cli, Command};
 use std::process::ExitCode;
@@ -80,6 +81,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Backup(args)) => backup::backup(cli.cockpit, args),
         Some(Command::Restore(args)) => backup::restore(cli.cockpit, args),
         Some(Command::Credentials(args)) => credentials::run(cli.cockpit, args),
+        Some(Command::Why(args)) => why::why(cli.cockpit, args),
+        Some(Command::Doctor(args)) => why::doctor(cli.cockpit, args),
         None => cockpit::run(cli.cockpit),
     }
 }

@@ -9,6 +9,7 @@
 pub mod claims;
 pub mod konnector;
 pub mod requests;
+pub mod why;
 
 use crate::cluster::{ClusterId, ClusterSet, Level, Store};
 use std::sync::Arc;
@@ -32,6 +33,17 @@ pub enum Effect {
         id: RequestId,
         /// What to do.
         request: ClaimRequest,
+    },
+    /// Walk a claim's chain across both clusters; the answer is a [`Reply::Why`] naming `id`.
+    Why {
+        /// Names the reply.
+        id: RequestId,
+        /// The claim's kind (`PostgresqlInstance`).
+        kind: String,
+        /// Its App Cluster namespace.
+        namespace: String,
+        /// Its name.
+        name: String,
     },
     /// Start or stop the konnector loop in this process (for the App Cluster); what it does
     /// arrives in the store (`StoreData::konnector`), outcomes in the message log.
@@ -156,6 +168,22 @@ async fn run(effect: Effect, ctx: &Context, replies: &requests::Replies) {
                     let message = "no App Cluster is connected".to_string();
                     replies.fail(id, message).await;
                 }
+            }
+        }
+        Effect::Why {
+            id,
+            kind,
+            namespace,
+            name,
+        } => {
+            let app = ctx.clusters.client(ClusterId::App).cloned();
+            match (app, klutch::claims::ClaimKind::from_kind(&kind)) {
+                (Some(app), Some(kind)) => {
+                    let report = why::Why::new(app).claim(kind, &namespace, &name).await;
+                    replies.send(Reply::Why { id, report }).await;
+                }
+                (None, _) => replies.fail(id, "no App Cluster is connected".into()).await,
+                (_, None) => replies.fail(id, format!("{kind} is no claim kind")).await,
             }
         }
         Effect::Konnector(KonnectorRequest::Start) => {

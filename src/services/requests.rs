@@ -4,6 +4,7 @@
 //! in a type whose `Debug` shows the keys only: they are never logged.
 
 use super::claims::apply::ApplyError;
+use super::claims::related::{self, Related};
 use super::claims::{Claims, ClaimsError};
 use crate::cluster::{ClusterId, Level, Store};
 use futures::StreamExt;
@@ -33,6 +34,18 @@ pub struct ObjectRef {
     pub name: String,
     /// The cluster it lives in.
     pub cluster: ClusterId,
+}
+
+impl ObjectRef {
+    /// Its resource type for the dynamic API.
+    pub fn resource(&self) -> ApiResource {
+        let (group, version) = match self.api_version.rsplit_once('/') {
+            Some((g, v)) => (g, v),
+            None => ("", self.api_version.as_str()),
+        };
+        let gvk = GroupVersionKind::gvk(group, version, &self.kind);
+        ApiResource::from_gvk_with_plural(&gvk, &self.plural)
+    }
 }
 
 impl fmt::Display for ObjectRef {
@@ -83,6 +96,8 @@ pub enum ClaimRequest {
         /// The ServiceBinding's name.
         binding: String,
     },
+    /// Read what goes with an object's YAML: its Secret (masked) and its Events.
+    Describe(ObjectRef),
 }
 
 /// Connection details, key by key; `Debug` shows the keys only.
@@ -144,6 +159,20 @@ pub enum Reply {
         /// The values.
         values: Secrets,
     },
+    /// An object's Secret (masked) and Events.
+    Described {
+        /// The request.
+        id: RequestId,
+        /// What was found.
+        related: Related,
+    },
+    /// A claim's chain, walked.
+    Why {
+        /// The request.
+        id: RequestId,
+        /// Each link up to the first that does not hold.
+        report: super::why::Report,
+    },
 }
 
 impl Reply {
@@ -155,7 +184,9 @@ impl Reply {
             | Reply::Progress { id, .. }
             | Reply::Done { id, .. }
             | Reply::Failed { id, .. }
-            | Reply::Credentials { id, .. } => *id,
+            | Reply::Credentials { id, .. }
+            | Reply::Described { id, .. }
+            | Reply::Why { id, .. } => *id,
         }
     }
 }
@@ -178,7 +209,8 @@ impl Replies {
         self.send(Reply::Failed { id, message }).await;
     }
 
-    async fn send(&self, reply: Reply) {
+    /// Send `reply` (its text also to the message log).
+    pub async fn send(&self, reply: Reply) {
         let logged = match &reply {
             Reply::Progress { text, .. } | Reply::Done { text, .. } => {
                 Some((Level::Info, text.clone()))
@@ -208,6 +240,10 @@ pub async fn run(
         (ClusterId::ControlPlane, None) => None,
         (ClusterId::App, _) => Some(Claims::new(app.clone(), cp.clone())),
     };
+    let client_of = |cluster: ClusterId| match cluster {
+        ClusterId::App => Some(app.clone()),
+        ClusterId::ControlPlane => cp.clone(),
+    };
     let reply = match request {
         ClaimRequest::Plan { text, cluster } => match on(cluster) {
             Some(claims) => plan(id, &claims, &text).await,
@@ -232,13 +268,8 @@ pub async fn run(
             let created = claims.restore(&namespace, &backup).await;
             follow(id, &claims, created, "restore", replies).await
         }
-        ClaimRequest::Delete(target) => {
-            let client = match target.cluster {
-                ClusterId::App => Some(app),
-                ClusterId::ControlPlane => cp,
-            };
-            delete(id, client, &target).await
-        }
+        ClaimRequest::Delete(target) => delete(id, client_of(target.cluster), &target).await,
+        ClaimRequest::Describe(target) => describe(id, client_of(target.cluster), &target).await,
         ClaimRequest::Credentials { namespace, binding } => {
             match claims.credentials(&namespace, &binding).await {
                 Ok(c) => Reply::Credentials {
@@ -396,17 +427,9 @@ async fn follow(
 
 async fn delete(id: RequestId, client: Option<Client>, target: &ObjectRef) -> Reply {
     let Some(client) = client else {
-        return Reply::Failed {
-            id,
-            message: format!("{target}: its cluster is not connected"),
-        };
+        return unreachable_cluster(id, target);
     };
-    let (group, version) = match target.api_version.rsplit_once('/') {
-        Some((g, v)) => (g, v),
-        None => ("", target.api_version.as_str()),
-    };
-    let gvk = GroupVersionKind::gvk(group, version, &target.kind);
-    let resource = ApiResource::from_gvk_with_plural(&gvk, &target.plural);
+    let resource = target.resource();
     let api: Api<DynamicObject> = Api::namespaced_with(client, &target.namespace, &resource);
     match api.delete(&target.name, &DeleteParams::default()).await {
         Ok(_) => Reply::Done {
@@ -416,6 +439,26 @@ async fn delete(id: RequestId, client: Option<Client>, target: &ObjectRef) -> Re
         Err(e) => Reply::Failed {
             id,
             message: format!("deleting {target}: {e}"),
+        },
+    }
+}
+
+fn unreachable_cluster(id: RequestId, target: &ObjectRef) -> Reply {
+    Reply::Failed {
+        id,
+        message: format!("{target}: its cluster is not connected"),
+    }
+}
+
+async fn describe(id: RequestId, client: Option<Client>, target: &ObjectRef) -> Reply {
+    let Some(client) = client else {
+        return unreachable_cluster(id, target);
+    };
+    match related::related(&client, target).await {
+        Ok(related) => Reply::Described { id, related },
+        Err(e) => Reply::Failed {
+            id,
+            message: e.to_string(),
         },
     }
 }

@@ -76,7 +76,7 @@ pub fn from_event(event: &Event, mode: Mode, keymap: &KeyMap) -> Option<Action> 
                     };
                     Some(Action::Edit(edit))
                 }
-                Mode::Normal | Mode::Help | Mode::Messages | Mode::Info => {
+                Mode::Normal | Mode::Help | Mode::Messages | Mode::Info | Mode::Why => {
                     match keymap.command(Key::from_event(key)) {
                         Some(c) => Some(Action::Command(c)),
                         None if ctrl_c => Some(Action::Command(Command::Quit)),

@@ -64,8 +64,9 @@ commands! {
     Delete = "delete", "Delete the selected claim (asks first)", ["d", "ctrl-d"];
     Reveal = "reveal", "Show the selected service binding's credentials", ["x"];
     Yaml = "yaml", "YAML of the selected object with its events and Secret", ["y"];
-    Related = "related", "Show only the selected claim's family (instance, bindings, backups)", ["r"];
+    Related = "related", "Only the selected claim's family; again: jump instance → bindings → backups → restores", ["r"];
     Pair = "pair", "The selected claim beside its Control Plane copy", ["p"];
+    Why = "why", "Why the selected claim is not well: its chain across both clusters", ["w"];
     Konnector = "konnector", "Run or stop the konnector loop in this process (:konnector on|off)", ["K"];
 }
 

@@ -5,7 +5,7 @@
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::execute;
 use crossterm::terminal::{
-    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+    Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
@@ -88,9 +88,19 @@ impl TerminalGuard {
     /// alternate screen and mouse capture again, and a full redraw.
     pub fn reenter(terminal: &mut Term) -> io::Result<()> {
         enable_raw_mode()?;
-        execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture)?;
+        execute!(
+            io::stdout(),
+            EnterAlternateScreen,
+            EnableMouseCapture,
+            Clear(ClearType::All)
+        )?;
         terminal.hide_cursor()?;
-        terminal.clear()
+        // Not `Terminal::clear`: it asks the terminal where the cursor is, and the answer can
+        // go to the event reader that was just stopped, failing the cockpit after a timeout.
+        // An empty frame makes the previous buffer as blank as the screen now is, so the next
+        // frame draws every cell.
+        terminal.draw(|_| {})?;
+        Ok(())
     }
 }
 

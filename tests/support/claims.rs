@@ -211,3 +211,19 @@ pub fn ready(o: &DynamicObject) -> bool {
             .any(|c| c["type"] == "Ready" && c["status"] == "True")
     })
 }
+
+/// The PostgreSQL instance `instance` and its ServiceBinding `binding` in `ns`, created on
+/// `client` (where the provider runs); returns once the binding is Ready (its Secret written).
+pub async fn instance_with_binding(client: &kube::Client, ns: &str, instance: &str, binding: &str) {
+    namespace(client, ns).await;
+    create(client, pg(ns, instance, "postgresql-single-small")).await;
+    create(
+        client,
+        json!({"apiVersion": "anynines.com/v1", "kind": "ServiceBinding",
+        "metadata": {"name": binding, "namespace": ns},
+        "spec": {"instanceRef": instance, "serviceInstanceType": "postgresql",
+                 "compositionRef": {"name": "a9s-servicebinding"}}}),
+    )
+    .await;
+    wait_for(client, "ServiceBinding", ns, binding, "Ready", ready).await;
+}

@@ -110,6 +110,17 @@ impl Tmux {
         assert!(s.success());
     }
 
+    /// Press named keys in one go (`["C-a", "C-k"]`).
+    pub fn press_all(&self, keys: &[&str]) {
+        let s = self
+            .cmd()
+            .args(["send-keys", "-t", "t"])
+            .args(keys)
+            .status()
+            .unwrap();
+        assert!(s.success());
+    }
+
     /// Whether the pane shows the alternate screen.
     pub fn alternate_on(&self) -> bool {
         let out = self

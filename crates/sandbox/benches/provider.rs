@@ -7,6 +7,8 @@
 //! `PROVIDER_BENCH_CONCURRENCY` change the defaults).
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use futures::{StreamExt, TryStreamExt};
 use kube::api::{Api, DynamicObject, PostParams};
 use kube::core::{ApiResource, GroupVersionKind};
@@ -14,15 +16,9 @@ use kube::runtime::watcher;
 use serde_json::json;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
+use support::{cpu_time, env_u64};
 
 const TARGET: Duration = Duration::from_secs(2);
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn ready(o: &DynamicObject) -> bool {
     o.data["status"]["conditions"].as_array().is_some_and(|cs| {
@@ -37,22 +33,6 @@ struct Run {
     all_ready: Duration,
     /// CPU time the process used meanwhile (client, API servers and provider together).
     cpu: Duration,
-}
-
-/// User + system CPU time of this process so far (Linux; zero elsewhere).
-fn cpu_time() -> Duration {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
-        return Duration::ZERO;
-    };
-    // Fields after the parenthesised command name; utime and stime are the 14th and 15th.
-    let rest = stat.rsplit(')').next().unwrap_or_default();
-    let f: Vec<u64> = rest
-        .split_whitespace()
-        .skip(11)
-        .take(2)
-        .filter_map(|x| x.parse().ok())
-        .collect();
-    Duration::from_millis(f.iter().sum::<u64>() * 10)
 }
 
 async fn run(n: usize, concurrency: usize) -> Run {
@@ -164,9 +144,9 @@ async fn run(n: usize, concurrency: usize) -> Run {
 }
 
 fn main() {
-    let n = env_usize("PROVIDER_BENCH_CLAIMS", 1000);
-    let runs = env_usize("PROVIDER_BENCH_RUNS", 5);
-    let concurrency = env_usize("PROVIDER_BENCH_CONCURRENCY", n);
+    let n = env_u64("PROVIDER_BENCH_CLAIMS", 1000) as usize;
+    let runs = env_u64("PROVIDER_BENCH_RUNS", 5) as usize;
+    let concurrency = env_u64("PROVIDER_BENCH_CONCURRENCY", n as u64) as usize;
     let rt = tokio::runtime::Runtime::new().unwrap();
     let mut all = Vec::new();
     for i in 0..runs {

@@ -69,9 +69,25 @@ async fn the_binder_cannot_exhaust_memory_or_store_what_clients_cannot_read() {
     }
     let before = rss_bytes();
     let started = Instant::now();
-    let (code, status) = patch(&binder, &path, json_patch, &Value::Array(ops)).await;
-    let took = started.elapsed();
+    // `/readyz` is asked at the same moment: it answers while the bomb is being refused.
+    let readyz = || http::Request::get("/readyz").body(Vec::new()).unwrap();
+    let (((code, status), took), (ready_during, ready_took)) = tokio::join!(
+        async {
+            let answer = patch(&binder, &path, json_patch, &Value::Array(ops)).await;
+            (answer, started.elapsed())
+        },
+        async {
+            let asked = Instant::now();
+            let ready = binder.request_text(readyz()).await;
+            (ready, asked.elapsed())
+        }
+    );
     let grew = rss_bytes().saturating_sub(before);
+    assert_eq!(ready_during.unwrap(), "ok");
+    assert!(
+        ready_took < Duration::from_secs(1),
+        "/readyz answered after {ready_took:?}"
+    );
     assert_eq!(code, 422, "{status}");
     assert!(
         status["message"]
@@ -82,10 +98,7 @@ async fn the_binder_cannot_exhaust_memory_or_store_what_clients_cannot_read() {
     );
     assert!(took < Duration::from_secs(1), "refused in {took:?}");
     assert!(grew < 64 << 20, "memory grew by {} MiB", grew >> 20);
-    let ready = binder
-        .request_text(http::Request::get("/readyz").body(Vec::new()).unwrap())
-        .await
-        .unwrap();
+    let ready = binder.request_text(readyz()).await.unwrap();
     assert_eq!(ready, "ok");
 
     // Too many operations: 413, as kube-apiserver answers.

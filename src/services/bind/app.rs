@@ -9,9 +9,6 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use k8s_openapi::ByteString;
-use k8s_openapi::api::authorization::v1::{
-    ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
-};
 use k8s_openapi::api::core::v1::{Namespace, Secret};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use klutch::bind::names::{KONNECTOR_NAMESPACE, KUBECONFIG_SECRET_KEY};
@@ -43,24 +40,9 @@ async fn may(
     resource: &str,
     namespace: Option<&str>,
 ) -> Result<bool, BindError> {
-    let review = SelfSubjectAccessReview {
-        spec: SelfSubjectAccessReviewSpec {
-            resource_attributes: Some(ResourceAttributes {
-                verb: Some(verb.to_owned()),
-                group: Some(group.to_owned()),
-                resource: Some(resource.to_owned()),
-                namespace: namespace.map(str::to_owned),
-                ..ResourceAttributes::default()
-            }),
-            ..SelfSubjectAccessReviewSpec::default()
-        },
-        ..SelfSubjectAccessReview::default()
-    };
-    let answer = Api::<SelfSubjectAccessReview>::all(app.clone())
-        .create(&PostParams::default(), &review)
+    crate::cluster::access::may(app, verb, group, resource, namespace)
         .await
-        .map_err(|e| app_error("cannot ask what this user may do", &e))?;
-    Ok(answer.status.is_some_and(|s| s.allowed))
+        .map_err(|e| app_error("cannot ask what this user may do", &e))
 }
 
 /// One permission a bind needs: verb, group, resource, namespace, what for, and the way

@@ -55,6 +55,17 @@ pub enum CredentialsError {
     },
 }
 
+/// The name of the Secret the provider writes for the ServiceBinding `binding` (`json`).
+pub fn secret_name(binding: &str, json: &serde_json::Value) -> String {
+    match Flavour::of(json, ClaimKind::ServiceBinding) {
+        Flavour::A9s => format!("{binding}-creds"),
+        Flavour::A8s => json
+            .pointer("/status/managed/secret/name")
+            .and_then(|v| v.as_str())
+            .map_or_else(|| format!("{binding}-service-binding"), str::to_string),
+    }
+}
+
 impl Claims {
     /// The connection details of the ServiceBinding `binding` in `namespace`.
     pub async fn credentials(
@@ -66,13 +77,7 @@ impl Claims {
             .get(ClaimKind::ServiceBinding, namespace, binding)
             .await?;
         let json = to_json(&obj, &self.resource(ClaimKind::ServiceBinding).await?);
-        let secret = match Flavour::of(&json, ClaimKind::ServiceBinding) {
-            Flavour::A9s => format!("{binding}-creds"),
-            Flavour::A8s => json
-                .pointer("/status/managed/secret/name")
-                .and_then(|v| v.as_str())
-                .map_or_else(|| format!("{binding}-service-binding"), str::to_string),
-        };
+        let secret = secret_name(binding, &json);
         let api: Api<Secret> = Api::namespaced(self.app.clone(), namespace);
         let found = api
             .get_opt(&secret)

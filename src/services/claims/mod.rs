@@ -12,6 +12,7 @@ pub mod backup;
 pub mod credentials;
 pub mod diff;
 pub mod pairing;
+pub mod related;
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use klutch::claims::ClaimKind;

@@ -257,16 +257,35 @@ async fn kubeconfig_of(
             .get(&kube::runtime::reflector::ObjectRef::new(&r.name).within(&r.namespace))
             .map(|s| (*s).clone())
     } else {
-        Api::<Secret>::namespaced(ctx.env.app.clone(), &r.namespace)
-            .get_opt(&r.name)
-            .await
-            .map_err(|e| {
-                (
-                    "KubeconfigSecretNotFound",
-                    format!("reading Secret {}/{}: {e}", r.namespace, r.name),
-                )
-            })?
+        read_secret(&ctx.env.app, binding).await?
     };
+    kubeconfig_in(binding, secret.as_ref())
+}
+
+/// Read the kubeconfig Secret a binding names (`None`: it does not exist).
+pub async fn read_secret(
+    app: &Client,
+    binding: &APIServiceBinding,
+) -> Result<Option<Secret>, (&'static str, String)> {
+    let r = &binding.spec.kubeconfig_secret_ref;
+    Api::<Secret>::namespaced(app.clone(), &r.namespace)
+        .get_opt(&r.name)
+        .await
+        .map_err(|e| {
+            (
+                "KubeconfigSecretNotFound",
+                format!("reading Secret {}/{}: {e}", r.namespace, r.name),
+            )
+        })
+}
+
+/// The kubeconfig text in a binding's Secret (`secret`, as read), or the reason and message
+/// the binding's `SecretValid` condition gives when there is none.
+pub fn kubeconfig_in(
+    binding: &APIServiceBinding,
+    secret: Option<&Secret>,
+) -> Result<String, (&'static str, String)> {
+    let r = &binding.spec.kubeconfig_secret_ref;
     let Some(secret) = secret else {
         return Err((
             "KubeconfigSecretNotFound",
@@ -293,8 +312,9 @@ async fn kubeconfig_of(
     })
 }
 
-/// A client for the kubeconfig's current context, and that context's namespace.
-async fn client_of(kubeconfig: &str) -> Result<(Client, String), String> {
+/// A client for the kubeconfig's current context, and that context's namespace (the
+/// cluster namespace on the Control Plane).
+pub async fn client_of(kubeconfig: &str) -> Result<(Client, String), String> {
     let kc = kube::config::Kubeconfig::from_yaml(kubeconfig)
         .map_err(|e| format!("the kubeconfig is not valid: {e}"))?;
     let ns = kc

@@ -294,6 +294,33 @@ async fn resolve(cp: &Client, key: &ClaimKey) -> Result<ApiResource, String> {
         })
 }
 
+/// The first step of a connection: the binder GETs its cluster namespace (as upstream's
+/// konnector does). On failure the reason (`ClusterNamespaceForbidden`,
+/// `ClusterNamespaceNotFound`, `ControlPlaneUnreachable`) and what to do.
+pub async fn reach(cp: &Client, ns: &str) -> Result<(), (&'static str, String)> {
+    let e = match Api::<Namespace>::all(cp.clone()).get(ns).await {
+        Ok(_) => return Ok(()),
+        Err(e) => e,
+    };
+    Err(match reason_of(&e) {
+        "Forbidden" | "Unauthorized" => (
+            "ClusterNamespaceForbidden",
+            format!(
+                "the binder ServiceAccount may not read its cluster namespace {ns} on the Control Plane ({e}); \
+                 the backend's ClusterRole klutch-binder must allow `get namespaces`"
+            ),
+        ),
+        "NotFound" => (
+            "ClusterNamespaceNotFound",
+            format!("the cluster namespace {ns} does not exist on the Control Plane; bind again"),
+        ),
+        _ => (
+            "ControlPlaneUnreachable",
+            format!("the Control Plane cannot be reached: {e}"),
+        ),
+    })
+}
+
 /// The first steps of a connection, then its watches; ends with the session's stop.
 async fn connect(
     session: std::sync::Weak<Session>,
@@ -318,28 +345,9 @@ async fn connect(
     // The binder GETs its cluster namespace before anything else (as upstream).
     let mut backoff = Duration::from_millis(500);
     loop {
-        let outcome = Api::<Namespace>::all(cp.clone()).get(&ns).await;
-        let down = match outcome {
-            Ok(_) => break,
-            Err(e) => match reason_of(&e) {
-                "Forbidden" | "Unauthorized" => Link::Down {
-                    reason: "ClusterNamespaceForbidden",
-                    message: format!(
-                        "the binder ServiceAccount may not read its cluster namespace {ns} on the Control Plane ({e}); \
-                         the backend's ClusterRole klutch-binder must allow `get namespaces`"
-                    ),
-                },
-                "NotFound" => Link::Down {
-                    reason: "ClusterNamespaceNotFound",
-                    message: format!(
-                        "the cluster namespace {ns} does not exist on the Control Plane; bind again"
-                    ),
-                },
-                _ => Link::Down {
-                    reason: "ControlPlaneUnreachable",
-                    message: format!("the Control Plane cannot be reached: {e}"),
-                },
-            },
+        let down = match reach(&cp, &ns).await {
+            Ok(()) => break,
+            Err((reason, message)) => Link::Down { reason, message },
         };
         if *link.borrow() != down {
             link.send_replace(down);

@@ -31,6 +31,8 @@ pub mod install;
 pub mod installed;
 pub mod local;
 
+pub use bindings::{client_of, kubeconfig_in, read_secret};
+pub use cluster::reach;
 pub use crds::ensure_binding_crd;
 pub use events::{
     BindingSnapshot, BindingState, Direction, KonnectorEvent, Leadership, ObjectKey, ObjectSync,

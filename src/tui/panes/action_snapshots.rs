@@ -26,7 +26,8 @@ pub(super) fn state(store: &Store, size: (u16, u16), keys: &str) -> AppState {
     s
 }
 
-fn snap(name: &str, store: &Store, s: &AppState) {
+/// Snapshot the frame of `s` in every theme, named after `name` and the size.
+pub(super) fn snap(name: &str, store: &Store, s: &AppState) {
     for (theme_name, theme) in themes() {
         let (w, h) = s.size;
         insta::assert_snapshot!(

@@ -77,9 +77,19 @@ pub fn draw_hints(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
 }
 
 /// The help text: every binding with its description, then input keys, commands, filters.
-pub fn help_lines(keymap: &KeyMap, views: Views) -> Vec<(String, String)> {
+/// With `read_only` the commands that change something are left out, and that is said.
+pub fn help_lines(keymap: &KeyMap, views: Views, read_only: bool) -> Vec<(String, String)> {
     let mut lines = vec![("Keys".to_string(), String::new())];
+    if read_only {
+        lines.push((
+            "read-only".into(),
+            "started with --readonly: keys that change claims are off".into(),
+        ));
+    }
     for (command, _) in keymap.bindings() {
+        if read_only && command.mutates() {
+            continue;
+        }
         lines.push((
             keymap.keys_text(command),
             keymap.description(command).to_string(),
@@ -156,7 +166,11 @@ pub fn draw_help(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
         ));
     let inner = block.inner(rect);
     block.render(rect, buf);
-    let lines = wrapped(&help_lines(ctx.keymap, ctx.state.table), inner.width);
+    let read_only = ctx.state.access == crate::tui::state::Access::ReadOnly;
+    let lines = wrapped(
+        &help_lines(ctx.keymap, ctx.state.table, read_only),
+        inner.width,
+    );
     let visible = usize::from(inner.height);
     let scroll = ctx
         .state

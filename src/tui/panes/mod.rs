@@ -13,6 +13,7 @@ mod list;
 mod messages;
 mod pair;
 mod tabs;
+mod why;
 
 use super::keymap::KeyMap;
 use super::layout;
@@ -63,6 +64,15 @@ pub fn draw(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
         );
         editor::draw(ctx, e, body, buf);
     }
+    if let Some(w) = &ctx.state.why {
+        let body = Rect::new(
+            area.x,
+            areas.tabs.y + 1,
+            area.width,
+            areas.message.y.saturating_sub(areas.tabs.y + 1),
+        );
+        why::draw(ctx, w, body, buf);
+    }
     if let Some(d) = &ctx.state.dialog {
         dialog::draw(ctx, d, area, buf);
     }
@@ -80,3 +90,5 @@ mod action_snapshots;
 mod konnector_snapshots;
 #[cfg(test)]
 mod snapshot_tests;
+#[cfg(test)]
+mod why_snapshots;

@@ -1,13 +1,13 @@
 //! What the cockpit does with claims: a new claim or an edit in the inline editor (checked as
 //! it is typed, dry-run by the server, its diff confirmed, then applied), `$EDITOR` instead,
 //! backups and restores followed to their end, deletion behind a confirmation, a service
-//! binding's credentials, a claim's family. Every change in a cluster is an effect; replies
+//! binding's credentials. Every change in a cluster is an effect; replies
 //! move the editor and dialogs on. An action on a claim acts on its App Cluster object, the
 //! source the konnector syncs, whichever copy is selected; `--readonly` refuses them all.
 
 use super::dialog::{Dialog, Pending};
 use super::edit;
-use super::filter::Filter;
+use super::related::Extra;
 use super::{Access, AppState, Mode};
 use crate::cluster::{ClusterId, Entry, Level, RowKey, StoreData};
 use crate::services::{ClaimRequest, Effect, ObjectRef, Reply};
@@ -49,7 +49,7 @@ pub fn command(state: &mut AppState, c: Command, store: &StoreData) -> bool {
         Command::Restore => restore(state, store),
         Command::Delete => delete(state, store),
         Command::Reveal => reveal(state, store),
-        Command::Related => related(state, store),
+        Command::Related => super::related::related(state, store),
         _ => {}
     }
     true
@@ -306,21 +306,6 @@ pub fn family(store: &StoreData, e: &Entry) -> BTreeSet<RowKey> {
         .collect()
 }
 
-fn related(state: &mut AppState, store: &StoreData) {
-    let Some(e) = selected(state).filter(|e| e.class == ObjectClass::Claim) else {
-        state.say(Level::Error, "select a claim first");
-        return;
-    };
-    let members = family(store, &e);
-    let label = format!("family of {}/{}", e.key.namespace, e.key.name);
-    super::update::apply_filter(
-        state,
-        label.clone(),
-        Filter::Family { label, members },
-        store,
-    );
-}
-
 /// A reply from the services.
 pub fn reply(state: &mut AppState, reply: Reply) {
     let id = reply.id();
@@ -341,6 +326,12 @@ pub fn reply(state: &mut AppState, reply: Reply) {
                 revealed: false,
             });
             state.mode = Mode::Dialog;
+        }
+        (Pending::Describe(key), Reply::Described { related, .. }) => {
+            super::related::described(state, &key, Extra::Loaded(related))
+        }
+        (Pending::Describe(key), Reply::Failed { message, .. }) => {
+            super::related::described(state, &key, Extra::Failed(message))
         }
         (_, Reply::Failed { message, .. }) => state.say(Level::Error, message),
         (_, Reply::Done { text, .. } | Reply::Progress { text, .. }) => {

@@ -13,7 +13,7 @@ use crate::services::{ClaimRequest, Effect, Reply};
 use crate::tui::action::Action;
 use crate::tui::testing::{self, run};
 
-fn fresh(access: Access) -> (Store, AppState) {
+pub(super) fn fresh(access: Access) -> (Store, AppState) {
     let store = testing::store();
     testing::bind_claims(&store);
     let mut state = AppState::new((160, 48), access);
@@ -23,7 +23,7 @@ fn fresh(access: Access) -> (Store, AppState) {
 }
 
 /// Select the row whose name (and cluster) match.
-fn select(store: &Store, state: &mut AppState, name: &str, cluster: ClusterId) {
+pub(super) fn select(store: &Store, state: &mut AppState, name: &str, cluster: ClusterId) {
     run(store, state, "g");
     for _ in 0..state.rows.items.len() {
         let e = state.rows.item(state.current().selected).cloned();
@@ -35,12 +35,12 @@ fn select(store: &Store, state: &mut AppState, name: &str, cluster: ClusterId) {
     panic!("no row {name} on {cluster:?}");
 }
 
-fn text_of(state: &AppState) -> String {
+pub(super) fn text_of(state: &AppState) -> String {
     state.editor.as_ref().map(|e| e.text()).unwrap_or_default()
 }
 
 /// Replace the editor's line that starts with `prefix` (after indentation) by `line`.
-fn set_line(store: &Store, state: &mut AppState, prefix: &str, line: &str) {
+pub(super) fn set_line(store: &Store, state: &mut AppState, prefix: &str, line: &str) {
     let editor = state.editor.as_mut().unwrap();
     let row = editor
         .area
@@ -57,11 +57,11 @@ fn set_line(store: &Store, state: &mut AppState, prefix: &str, line: &str) {
     update(state, Action::Validate, &store.read());
 }
 
-fn take_effects(state: &mut AppState) -> Vec<Effect> {
+pub(super) fn take_effects(state: &mut AppState) -> Vec<Effect> {
     std::mem::take(&mut state.effects)
 }
 
-fn reply(store: &Store, state: &mut AppState, r: Reply) {
+pub(super) fn reply(store: &Store, state: &mut AppState, r: Reply) {
     update(state, Action::Reply(r), &store.read());
 }
 

@@ -2,6 +2,7 @@
 //! object, not per frame) and the scroll position. Follows the object as it changes and
 //! says so when it is deleted.
 
+use super::related::{self, Extra};
 use crate::cluster::{Entry, RowKey, StoreData};
 use klutch::objects::ObjectClass;
 use std::sync::Arc;
@@ -43,6 +44,8 @@ pub struct Detail {
     pub size: DetailSize,
     /// With `p`: the claim beside its Control Plane copy.
     pub pair: Option<super::pair::Pair>,
+    /// With `y`: the Secret and Events shown after the YAML.
+    pub extra: Option<Extra>,
 }
 
 /// The YAML of an entry, line by line.
@@ -66,7 +69,23 @@ impl Detail {
             presence: Presence::Live,
             size: DetailSize::Beside,
             pair: None,
+            extra: None,
         }
+    }
+
+    /// Show `extra` after the YAML.
+    pub fn set_extra(&mut self, extra: Extra) {
+        self.extra = Some(extra);
+        self.render();
+    }
+
+    /// The YAML lines: the object's, then what `extra` adds.
+    fn render(&mut self) {
+        self.yaml = yaml_lines(&self.entry);
+        if let Some(extra) = &self.extra {
+            self.yaml.extend(related::lines(extra, &self.key));
+        }
+        self.scroll = self.scroll.min(self.yaml.len().saturating_sub(1));
     }
 
     /// Show the claim beside its Control Plane copy.
@@ -84,9 +103,8 @@ impl Detail {
             Some(e) if Arc::ptr_eq(e, &self.entry) => {}
             Some(e) => {
                 self.entry = e.clone();
-                self.yaml = yaml_lines(e);
                 self.presence = Presence::Live;
-                self.scroll = self.scroll.min(self.yaml.len().saturating_sub(1));
+                self.render();
             }
             None => self.presence = Presence::Gone,
         }

@@ -54,6 +54,8 @@ pub enum Pending {
     Delete(String),
     /// Credentials to show.
     Credentials(String),
+    /// The Secret and Events of the object whose detail is open.
+    Describe(crate::cluster::RowKey),
 }
 
 /// A dialog key.

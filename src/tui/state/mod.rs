@@ -10,9 +10,13 @@ pub mod editor;
 pub mod filter;
 pub mod konnector;
 pub mod pair;
+pub mod related;
 pub mod rows;
 pub mod update;
+pub mod why;
 
+#[cfg(test)]
+mod actions_tests;
 #[cfg(test)]
 mod claims_tests;
 #[cfg(test)]
@@ -44,6 +48,8 @@ pub enum Mode {
     Edit,
     /// Keys go to a dialog.
     Dialog,
+    /// A claim's chain is shown (`w`, `:why`).
+    Why,
 }
 
 /// Whether the cockpit runs on.
@@ -148,6 +154,8 @@ pub struct AppState {
     pub external: Option<(editor::EditTarget, String)>,
     /// Text to put on the clipboard (OSC 52, written by the main loop).
     pub clipboard: Option<String>,
+    /// The why pane, when open.
+    pub why: Option<why::WhyPane>,
 }
 
 impl AppState {
@@ -195,6 +203,7 @@ impl AppState {
             catalog: None,
             external: None,
             clipboard: None,
+            why: None,
         }
     }
 

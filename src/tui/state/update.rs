@@ -5,7 +5,7 @@ use super::detail::{Detail, DetailSize};
 use super::filter::Filter;
 use super::rows::ListModel;
 use super::{AppState, Mode, RunState};
-use super::{claims, dialog, edit, konnector};
+use super::{claims, dialog, edit, konnector, why};
 use crate::cluster::{ClusterId, Level, StoreData};
 use crate::services::Effect;
 use crate::tui::action::{Action, Edit};
@@ -33,7 +33,11 @@ pub fn update(state: &mut AppState, action: Action, store: &StoreData) {
         Action::EditorKey(key) => edit::editor_key(state, key, store),
         Action::DialogKey(key) => dialog::dialog_key(state, key, store),
         Action::Validate => edit::validate(state, store),
-        Action::Reply(reply) => claims::reply(state, reply),
+        Action::Reply(reply) => {
+            if !why::reply(state, &reply) {
+                claims::reply(state, reply);
+            }
+        }
         Action::ExternalEdited(result) => match (state.external.take(), result) {
             (Some((target, _)), Ok(text)) => edit::external_edited(state, store, target, text),
             (_, Err(why)) => state.say(Level::Error, why),
@@ -111,6 +115,19 @@ fn keep_visible(state: &mut AppState) {
     view.offset = view.offset.min(lines.saturating_sub(page));
 }
 
+/// Select the row of `key`, if it is shown; an open detail follows it.
+pub(super) fn select_key(state: &mut AppState, key: &crate::cluster::RowKey) {
+    let Ok(index) = state.rows.position(key) else {
+        return;
+    };
+    select(state, index);
+    if let (Some(old), Some(entry)) = (&state.detail, state.rows.item(index)) {
+        let mut detail = Detail::open(entry.clone());
+        detail.size = old.size;
+        state.detail = Some(detail);
+    }
+}
+
 fn select(state: &mut AppState, index: usize) {
     let n = state.rows.items.len();
     let i = state.table.index(state.view);
@@ -157,7 +174,11 @@ fn page(state: &AppState) -> isize {
 fn switch_view(state: &mut AppState, view: ViewId, store: &StoreData) {
     state.view = view;
     state.detail = None;
-    if matches!(state.mode, Mode::Help | Mode::Messages | Mode::Info) {
+    state.why = None;
+    if matches!(
+        state.mode,
+        Mode::Help | Mode::Messages | Mode::Info | Mode::Why
+    ) {
         state.mode = Mode::Normal;
     }
     rebuild(state, store);
@@ -219,8 +240,12 @@ fn command(state: &mut AppState, c: Command, store: &StoreData) {
         | Command::Delete
         | Command::Reveal
         | Command::Related => {}
-        Command::Yaml => command(state, Command::OpenDetail, store),
+        Command::Yaml => {
+            command(state, Command::OpenDetail, store);
+            super::related::describe(state);
+        }
         Command::Pair => open_pair(state, store),
+        Command::Why => why::open(state, store),
         Command::FullScreen => {
             if let Some(d) = &mut state.detail {
                 d.size = match d.size {
@@ -231,7 +256,10 @@ fn command(state: &mut AppState, c: Command, store: &StoreData) {
             }
         }
         Command::OpenDetail => {
-            if matches!(state.mode, Mode::Help | Mode::Messages | Mode::Info) {
+            if matches!(
+                state.mode,
+                Mode::Help | Mode::Messages | Mode::Info | Mode::Why
+            ) {
                 return;
             }
             let selected = state.current().selected;
@@ -244,7 +272,9 @@ fn command(state: &mut AppState, c: Command, store: &StoreData) {
             }
         }
         Command::Back => {
-            if matches!(state.mode, Mode::Help | Mode::Messages | Mode::Info) {
+            if state.mode == Mode::Why {
+                why::close(state);
+            } else if matches!(state.mode, Mode::Help | Mode::Messages | Mode::Info) {
                 state.mode = Mode::Normal;
             } else if state.detail.is_some() {
                 state.detail = None;
@@ -398,6 +428,9 @@ fn run_command(state: &mut AppState, text: &str, store: &StoreData) {
         "delete" => command(state, Command::Delete, store),
         "reveal" => command(state, Command::Reveal, store),
         "related" => command(state, Command::Related, store),
+        "yaml" => command(state, Command::Yaml, store),
+        "pair" => command(state, Command::Pair, store),
+        "why" => command(state, Command::Why, store),
         "reconnect" => reconnect(state, words.next()),
         _ => {
             let views: Vec<String> = state
@@ -437,7 +470,11 @@ fn reconnect(state: &mut AppState, which: Option<&str>) {
 }
 
 fn click(state: &mut AppState, x: u16, y: u16, store: &StoreData) {
-    if matches!(state.mode, Mode::Help | Mode::Messages | Mode::Info) {
+    if matches!(
+        state.mode,
+        Mode::Help | Mode::Messages | Mode::Info | Mode::Why
+    ) {
+        state.why = None;
         state.mode = Mode::Normal;
         return;
     }
@@ -455,13 +492,10 @@ fn click(state: &mut AppState, x: u16, y: u16, store: &StoreData) {
             if item == state.current().selected && state.detail.is_none() {
                 command(state, Command::OpenDetail, store);
             } else {
-                select(state, item);
-                if let Some(entry) = state.rows.item(item).cloned()
-                    && let Some(old) = &state.detail
-                {
-                    let mut detail = Detail::open(entry);
-                    detail.size = old.size;
-                    state.detail = Some(detail);
+                if let Some(key) = state.rows.item(item).map(|e| e.key.clone()) {
+                    select_key(state, &key);
+                } else {
+                    select(state, item);
                 }
             }
         }

@@ -16,7 +16,7 @@ fn fresh(store: &Store) -> AppState {
     state
 }
 
-fn selected_name(state: &AppState) -> String {
+pub(super) fn selected_name(state: &AppState) -> String {
     state
         .rows
         .item(state.current().selected)

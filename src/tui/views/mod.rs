@@ -398,7 +398,7 @@ mod tests {
         let eight = Key::parse("8").unwrap();
         assert_eq!(keymap.command(eight), Some(Command::View(ViewId("fakes"))));
         assert_eq!(keymap.name(Command::View(ViewId("fakes"))), "view-fakes");
-        let help = help_lines(&keymap, views);
+        let help = help_lines(&keymap, views, false);
         assert!(
             help.iter()
                 .any(|(k, d)| k == "8" && d == "Fake objects for the test"),

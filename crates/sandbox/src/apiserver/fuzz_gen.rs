@@ -6,7 +6,10 @@
 //! that double a document), merge patches, strategic merge patches with their directives,
 //! server-side apply, status and scale writes, deletes with odd options.
 
+use super::ApiServer;
 use super::dispatch::Incoming;
+use super::registry::GroupResource;
+use super::store::ObjKey;
 use bytes::Bytes;
 use http::Method;
 use serde_json::{Map, Value, json};
@@ -436,6 +439,20 @@ fn incoming(method: Method, path: String, ct: &str, body: Bytes) -> Incoming {
     }
 }
 
+/// `GET /readyz`, unauthenticated as load balancers ask it.
+pub fn readyz() -> Incoming {
+    Incoming {
+        method: Method::GET,
+        path: "/readyz".into(),
+        query: None,
+        authorization: None,
+        accept: None,
+        content_type: None,
+        user_agent: "fuzz/1".into(),
+        body: Bytes::new(),
+    }
+}
+
 /// One request on `kind`'s object `name`, whose current state is `current` (if any).
 pub fn request(r: &mut Rng<'_>, kind: &Kind, name: &str, current: Option<&Value>) -> Incoming {
     let seed = (kind.seed)(name);
@@ -529,4 +546,27 @@ pub fn request(r: &mut Rng<'_>, kind: &Kind, name: &str, current: Option<&Value>
             inc
         }
     }
+}
+
+/// The API type of [`KINDS`]`[k]`.
+pub fn gr_of(k: usize) -> GroupResource {
+    GroupResource::new(KINDS[k].group, KINDS[k].plural)
+}
+
+/// The stored object `name` of kind `k`, as the generator names it.
+fn current(server: &ApiServer, k: usize, name: &str) -> Option<Value> {
+    let seed = (KINDS[k].seed)(name);
+    let ns = if KINDS[k].namespaced { NS } else { "" };
+    let key = ObjKey::new(ns, seed["metadata"]["name"].as_str().unwrap_or(name));
+    server.store.get(&gr_of(k), &key).map(|s| s.value.clone())
+}
+
+/// The next hostile request drawn from `seeds`: the index in [`KINDS`] of the kind it
+/// writes, and the request, built on the object `server` holds now.
+pub fn next(server: &ApiServer, seeds: &[u32]) -> (usize, Incoming) {
+    let mut r = Rng::new(seeds);
+    let k = r.below(KINDS.len());
+    let name = NAMES[r.below(NAMES.len())];
+    let now = current(server, k, name);
+    (k, request(&mut r, &KINDS[k], name, now.as_ref()))
 }

@@ -10,7 +10,7 @@
 
 use super::auth::{StaticToken, UserInfo};
 use super::dispatch::{Incoming, dispatch};
-use super::fuzz_gen::{self, KINDS, NAMES, NS, Rng, TOKEN};
+use super::fuzz_gen::{self, NS, TOKEN, gr_of};
 use super::limits;
 use super::persist::Persist;
 use super::registry::GroupResource;
@@ -81,18 +81,6 @@ async fn setup(server: &Arc<ApiServer>) {
     }
 }
 
-fn gr_of(k: usize) -> GroupResource {
-    GroupResource::new(KINDS[k].group, KINDS[k].plural)
-}
-
-/// The stored object `name` of kind `k`, as the generator names it.
-fn current(server: &ApiServer, k: usize, name: &str) -> Option<Value> {
-    let seed = (KINDS[k].seed)(name);
-    let ns = if KINDS[k].namespaced { NS } else { "" };
-    let key = ObjKey::new(ns, seed["metadata"]["name"].as_str().unwrap_or(name));
-    server.store.get(&gr_of(k), &key).map(|s| s.value.clone())
-}
-
 /// Every object of `gr` is what a kube-rs client can read: it parses (in a list, as a
 /// LIST answers it), it decodes as its type, and it is within the limits.
 fn readable(server: &ApiServer, gr: &GroupResource) -> Result<(), TestCaseError> {
@@ -131,11 +119,7 @@ async fn run_case(
 ) -> Result<(), TestCaseError> {
     let mut touched = BTreeSet::new();
     for seeds in ops {
-        let mut r = Rng::new(seeds);
-        let k = r.below(KINDS.len());
-        let name = NAMES[r.below(NAMES.len())];
-        let now = current(server, k, name);
-        let req = fuzz_gen::request(&mut r, &KINDS[k], name, now.as_ref());
+        let (k, req) = fuzz_gen::next(server, seeds);
         let what = format!(
             "{} {}?{}",
             req.method,
@@ -157,17 +141,7 @@ async fn run_case(
         }
         touched.insert(gr_of(k));
     }
-    let ready = Incoming {
-        method: http::Method::GET,
-        path: "/readyz".into(),
-        query: None,
-        authorization: None,
-        accept: None,
-        content_type: None,
-        user_agent: "fuzz/1".into(),
-        body: Bytes::new(),
-    };
-    prop_assert_eq!(code(&dispatch(server, ready).await), 200);
+    prop_assert_eq!(code(&dispatch(server, fuzz_gen::readyz()).await), 200);
     for gr in touched
         .iter()
         .chain([GroupResource::new("", "namespaces")].iter())

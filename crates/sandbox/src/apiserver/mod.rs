@@ -15,8 +15,8 @@ pub mod error;
 mod field_index;
 mod field_selector;
 mod fields;
-#[cfg(test)]
-mod fuzz_gen;
+#[cfg(any(test, feature = "fuzz"))]
+pub mod fuzz_gen;
 #[cfg(test)]
 mod fuzz_tests;
 #[cfg(test)]
@@ -53,6 +53,8 @@ use store::{ObjKey, Store, Write};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+#[cfg(feature = "fuzz")]
+pub use dispatch::Incoming;
 pub use http::serve;
 
 /// How to build one API server.

@@ -174,6 +174,15 @@ impl Catalog {
         self.crds.get(&ObjectRef::new(name))
     }
 
+    /// Whether the CRD `name` exists now and is not being deleted, asked of the Control
+    /// Plane itself: a bind decides on it, and the cache may not have seen a deletion yet.
+    pub async fn crd_live(&self, name: &str) -> Result<bool, kube::Error> {
+        let crd = Api::<CustomResourceDefinition>::all(self.client.clone())
+            .get_opt(name)
+            .await?;
+        Ok(crd.is_some_and(|c| c.metadata.deletion_timestamp.is_none()))
+    }
+
     /// Every template whose CRD exists, sorted by CRD name (the catalogue page).
     pub fn exportable(&self) -> Vec<Exportable> {
         let mut out: Vec<Exportable> = Vec::new();

@@ -123,7 +123,15 @@ async fn requests_for(
             });
         };
         let crd_name = template.template.spec.api_service_selector.crd_name();
-        if state.catalog.crd(&crd_name).is_none() {
+        let live = state
+            .catalog
+            .crd_live(&crd_name)
+            .await
+            .map_err(|e| BindRefusal {
+                status: StatusCode::BAD_GATEWAY,
+                message: format!("The Control Plane could not be asked for CRD {crd_name}: {e}"),
+            })?;
+        if !live {
             return Err(BindRefusal {
                 status: StatusCode::NOT_FOUND,
                 message: format!(
