@@ -133,7 +133,7 @@ async fn wizard_one() -> (Duration, Vec<(String, Duration)>) {
     .unwrap();
     let store = Store::new();
     let clusters = Arc::new(connections.start(&store));
-    let konnector = Arc::new(ServiceDriver::new());
+    let konnector = svc::konnector::local::Local::new(store.clone());
     let svc::Started {
         services,
         mut replies,
@@ -144,8 +144,9 @@ async fn wizard_one() -> (Duration, Vec<(String, Duration)>) {
         bind: svc::wizard::Setup {
             cache_dir: dir.path().join("cache"),
             default_url: Some(sb.info().bind_url.clone()),
-            konnector: konnector.clone(),
+            konnector: Arc::new(konnector.clone()),
         },
+        konnector: konnector.clone(),
     });
     let mut cockpit = Cockpit::new(
         store,
@@ -196,7 +197,7 @@ async fn wizard_one() -> (Duration, Vec<(String, Duration)>) {
         }
     }
     let took = t0.elapsed();
-    konnector.stop_local().await;
+    konnector.stop().await;
     task.abort();
     drop(clusters);
     sb.shutdown().await;

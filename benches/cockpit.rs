@@ -5,6 +5,11 @@
 //! the API, the real binary in tmux): first frame with data after start (≤ 300 ms), idle
 //! CPU over `BENCH_IDLE_SECS` (default 60 s; < 0.5 %), RSS (≤ 80 MB).
 //!
+//! The same figures with the konnector loop running in the cockpit's process: in process, the
+//! store holding what a konnector reports (a full log, a lag for each of the 10,000 claims)
+//! with the claims and the Konnector view drawn; against the sandbox, the binary started with
+//! `--konnector`.
+//!
 //! Run: `cargo bench --bench cockpit` (needs tmux). `BENCH_CLAIMS` changes the count.
 
 use anyhow::{Context, Result, bail};
@@ -14,6 +19,8 @@ use k8s_openapi::api::core::v1::Namespace;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use klutch::objects::ObjectClass;
 use klutch_tui::cluster::{ClusterId, Entry, Store};
+use klutch_tui::services::konnector::local::fold;
+use klutch_tui::services::konnector::{Direction, KonnectorEvent, ObjectKey, SyncAction};
 use klutch_tui::tui::app::Cockpit;
 use klutch_tui::tui::keymap::KeyMap;
 use klutch_tui::tui::state::Access;
@@ -69,6 +76,23 @@ fn stats(label: &str, mut samples: Vec<Duration>, target: Duration) {
     );
 }
 
+/// 300 frames of what the cockpit shows now, each timed.
+fn frame_times(
+    cockpit: &Cockpit,
+    area: Rect,
+    buf: &mut Buffer,
+    now: jiff::Timestamp,
+) -> Vec<Duration> {
+    (0..300)
+        .map(|_| {
+            buf.reset();
+            let t = Instant::now();
+            cockpit.draw(area, buf, now);
+            t.elapsed()
+        })
+        .collect()
+}
+
 fn in_process(n: usize) -> Result<()> {
     let store = Store::new();
     let started = Instant::now();
@@ -120,13 +144,7 @@ fn in_process(n: usize) -> Result<()> {
         "first (cold) frame: {:.3} ms",
         cold.elapsed().as_secs_f64() * 1e3
     );
-    let mut frames = Vec::new();
-    for _ in 0..300 {
-        buf.reset();
-        let t = Instant::now();
-        cockpit.draw(area, &mut buf, now);
-        frames.push(t.elapsed());
-    }
+    let frames = frame_times(&cockpit, area, &mut buf, now);
     stats(
         &format!("frame 160x48 ({n} claims)"),
         frames,
@@ -160,7 +178,54 @@ fn in_process(n: usize) -> Result<()> {
         keystrokes,
         Duration::from_millis(16),
     );
+    with_konnector_data(&mut cockpit, n, area);
     Ok(())
+}
+
+/// What a konnector running here puts in the store: one sync per claim (each a lag for the
+/// paired view, the log keeping the newest), then frames of the claims and Konnector views.
+fn with_konnector_data(cockpit: &mut Cockpit, n: usize, area: Rect) {
+    let (kind, plural) = KINDS[0];
+    let t = Instant::now();
+    let now = jiff::Timestamp::now();
+    for chunk in (0..n).collect::<Vec<_>>().chunks(256) {
+        cockpit.store.update(|d| {
+            for &i in chunk {
+                let event = KonnectorEvent::Synced {
+                    binding: format!("{plural}.anynines.com"),
+                    object: ObjectKey {
+                        resource: format!("{}.anynines.com", KINDS[i % KINDS.len()].1),
+                        namespace: format!("ns-{:02}", i % NAMESPACES),
+                        name: format!("claim-{i:05}"),
+                    },
+                    direction: Direction::AppToControlPlane,
+                    action: SyncAction::Written,
+                    lag: Duration::from_millis((i % 200) as u64),
+                };
+                fold(d, event, now);
+            }
+        });
+    }
+    println!(
+        "{n} konnector syncs folded into the store in {:.1} ms ({kind} and the other kinds)",
+        t.elapsed().as_secs_f64() * 1e3
+    );
+    let mut buf = Buffer::empty(area);
+    cockpit.sync();
+    let frames = frame_times(cockpit, area, &mut buf, now);
+    stats(
+        "frame, claims view, konnector data",
+        frames,
+        Duration::from_millis(2),
+    );
+    let key = Event::Key(KeyEvent::new(KeyCode::Char('7'), KeyModifiers::NONE));
+    cockpit.handle_event(&key);
+    let frames = frame_times(cockpit, area, &mut buf, now);
+    stats(
+        &format!("frame, Konnector view ({n} lags)"),
+        frames,
+        Duration::from_millis(2),
+    );
 }
 
 async fn populate(kubeconfig: &Path, n: usize) -> Result<()> {
@@ -272,15 +337,33 @@ async fn against_sandbox(n: usize, idle: Duration) -> Result<()> {
     .await?;
     let kubeconfig = sb.info().kubeconfig.clone();
     populate(&kubeconfig, n).await?;
+    let mut result = Ok(());
+    for konnector in [false, true] {
+        if konnector {
+            println!("-- with the konnector running in the cockpit's process (--konnector)");
+        }
+        result = result.and(cockpit_in_tmux(dir.path(), &kubeconfig, idle, konnector).await);
+    }
+    sb.shutdown().await;
+    result
+}
+
+async fn cockpit_in_tmux(
+    dir: &Path,
+    kubeconfig: &Path,
+    idle: Duration,
+    konnector: bool,
+) -> Result<()> {
     let bin = release_binary()?;
-    let socket = format!("klutch-bench-{}", std::process::id());
-    let state = dir.path().join("state");
+    let socket = format!("klutch-bench-{}-{konnector}", std::process::id());
+    let state = dir.join(format!("state-{konnector}"));
     let cmd = format!(
-        "exec env XDG_STATE_HOME={s} XDG_CONFIG_HOME={s} {} --kubeconfig {} --app-context {} --cp-context {}",
+        "exec env XDG_STATE_HOME={s} XDG_CONFIG_HOME={s} {} --kubeconfig {} --app-context {} --cp-context {}{}",
         bin.display(),
         kubeconfig.display(),
         sandbox::APP_CONTEXT,
         sandbox::CONTROL_PLANE_CONTEXT,
+        if konnector { " --konnector" } else { "" },
         s = state.display(),
     );
     tmux(
@@ -298,8 +381,15 @@ async fn against_sandbox(n: usize, idle: Duration) -> Result<()> {
         ],
     )?;
     let result = measure(&socket, &state, idle).await;
+    if konnector {
+        let screen = tmux(&socket, &["capture-pane", "-p", "-t", "b"])?;
+        let header = screen.lines().next().unwrap_or_default().trim().to_string();
+        println!("header: {header}");
+        if !header.contains("konnector local") {
+            bail!("the konnector is not running in the cockpit:\n{screen}");
+        }
+    }
     let _ = tmux(&socket, &["kill-server"]);
-    sb.shutdown().await;
     result
 }
 

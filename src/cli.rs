@@ -47,6 +47,9 @@ pub struct CockpitArgs {
     /// Show everything, change nothing.
     #[arg(long)]
     pub readonly: bool,
+    /// Run the konnector sync loop in this process for the App Cluster (`K` toggles it).
+    #[arg(long, conflicts_with = "readonly")]
+    pub konnector: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -513,6 +516,14 @@ mod tests {
         assert_eq!(cli.cockpit.fail_rate, Some(1.0));
         let err = Cli::try_parse_from(["klutch-tui", "--fail-rate", "1"]).unwrap_err();
         assert_eq!(err.exit_code(), 2, "only with --sandbox");
+    }
+
+    #[test]
+    fn the_cockpit_runs_the_konnector_unless_read_only() {
+        let cli = Cli::try_parse_from(["klutch-tui", "--konnector"]).unwrap();
+        assert!(cli.cockpit.konnector && cli.command.is_none());
+        let err = Cli::try_parse_from(["klutch-tui", "--readonly", "--konnector"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2, "a read-only cockpit runs no konnector");
     }
 
     #[test]

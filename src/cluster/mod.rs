@@ -10,6 +10,7 @@ pub mod connect;
 pub mod entry;
 pub mod health;
 pub mod kinds;
+pub mod konnector;
 pub mod kubeconfig;
 pub mod messages;
 pub mod store;

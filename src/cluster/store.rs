@@ -5,6 +5,7 @@
 use super::ClusterId;
 use super::entry::{Entry, RowKey};
 use super::health::ClusterState;
+use super::konnector::KonnectorData;
 use super::messages::{Level, Messages};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use klutch::objects::ObjectClass;
@@ -25,6 +26,7 @@ pub struct StoreData {
     claim_crds_generation: u64,
     sync_lag: BTreeMap<RowKey, u64>,
     logins: Vec<Login>,
+    konnector: KonnectorData,
 }
 
 /// Someone logged in at a bind backend's issuer (from the token cache; never the token).
@@ -121,6 +123,16 @@ impl StoreData {
     /// Record a lag the konnector measured.
     pub fn set_sync_lag(&mut self, key: RowKey, ms: u64) {
         self.sync_lag.insert(key, ms);
+    }
+
+    /// The konnector: the loop in this process and one installed in the App Cluster.
+    pub fn konnector(&self) -> &KonnectorData {
+        &self.konnector
+    }
+
+    /// The konnector, for writing.
+    pub fn konnector_mut(&mut self) -> &mut KonnectorData {
+        &mut self.konnector
     }
 
     /// Facts about this run for `:info` (where the kubeconfig and the log are, …), in order.

@@ -9,8 +9,6 @@ use crate::cluster::{Connections, Level, Store};
 use crate::config::{self, Paths};
 use crate::logging::{self, LogError};
 use crate::services;
-use crate::services::bind::KonnectorDriver;
-use crate::services::bind::konnector::ServiceDriver;
 use crate::tui::app::{self, Cockpit};
 use crate::tui::settings;
 use crate::tui::state::Access;
@@ -92,18 +90,15 @@ async fn cockpit(args: CockpitArgs, paths: Paths, started: Instant) -> Result<()
         None
     };
     let contexts = (app_default, cp_default);
-    // The konnector a bind starts in this process (at start, or from the wizard).
-    let konnector = Arc::new(ServiceDriver::new());
     let result = session(
         &args,
         &paths,
         settings,
-        (embedded.as_ref(), konnector.clone()),
+        embedded.as_ref(),
         contexts,
         started,
     )
     .await;
-    konnector.stop_local().await;
     // Also when the session failed to start: the sandbox's directory goes with it.
     if let Some(sb) = embedded {
         sb.stop().await;
@@ -116,7 +111,7 @@ async fn session(
     args: &CockpitArgs,
     paths: &Paths,
     settings: settings::Settings,
-    (embedded, konnector): (Option<&EmbeddedSandbox>, Arc<ServiceDriver>),
+    embedded: Option<&EmbeddedSandbox>,
     (app_default, cp_default): (Option<String>, Option<String>),
     started: Instant,
 ) -> Result<(), CockpitError> {
@@ -174,6 +169,9 @@ async fn session(
             d.post(Level::Info, text)
         });
     }
+    // The one konnector loop of this process: the sandbox's bind starts it, the wizard's
+    // binds and `K` start and stop it, the Konnector view shows it.
+    let konnector = services::konnector::local::Local::new(store.clone());
     if let Some(sb) = embedded
         && !args.unbound
     {
@@ -184,19 +182,29 @@ async fn session(
         store.update(|d| d.post(Level::Error, text));
     }
     let clusters = Arc::new(connections.start(&store));
-    let services::Started {
-        services,
-        replies,
-        task: services_task,
-    } = services::start(services::Context {
+    let ctx = services::Context {
         store: store.clone(),
         clusters: clusters.clone(),
         bind: services::wizard::Setup {
             cache_dir: paths.cache_dir.clone(),
             default_url: embedded.map(EmbeddedSandbox::bind_url),
-            konnector,
+            konnector: Arc::new(konnector.clone()),
         },
-    });
+        konnector,
+    };
+    let services::Started {
+        services,
+        replies,
+        task: services_task,
+    } = services::start(ctx.clone());
+    if args.konnector {
+        // The same request `K` makes; refused above together with --readonly.
+        if let Err(e) = services.send(services::Effect::Konnector(
+            services::KonnectorRequest::Start,
+        )) {
+            store.update(|d| d.post(Level::Error, format!("konnector: {e}")));
+        }
+    }
     let access = if args.readonly {
         Access::ReadOnly
     } else {
@@ -216,6 +224,8 @@ async fn session(
     drop(guard);
     drop(cockpit);
     services_task.abort();
+    // A loop running here gives its lease up before the clusters go.
+    ctx.konnector.stop().await;
     drop(clusters);
     tracing::info!(?exit, "cockpit stopped");
     match exit {
@@ -228,12 +238,12 @@ async fn session(
 /// `--sandbox` starts bound: bind the embedded sandbox and say how it went.
 async fn bind_sandbox(
     sb: &EmbeddedSandbox,
-    konnector: &Arc<ServiceDriver>,
+    konnector: &services::konnector::local::Local,
     paths: &Paths,
     store: &Store,
 ) {
     let t0 = Instant::now();
-    let (level, text) = match sb.bind(konnector.clone(), paths).await {
+    let (level, text) = match sb.bind(Arc::new(konnector.clone()), paths).await {
         Ok(summary) => {
             let ms = t0.elapsed().as_millis();
             tracing::info!(elapsed_ms = ms, bound = ?summary.created, "sandbox bound");

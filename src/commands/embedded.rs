@@ -10,7 +10,7 @@ use crate::cli::CockpitArgs;
 use crate::services::bind::Summary;
 use crate::services::bind::auth::cache::TokenCache;
 use crate::services::bind::auto::{AutoBind, bind_all};
-use crate::services::bind::konnector::ServiceDriver;
+use crate::services::bind::konnector::KonnectorDriver;
 use crate::tui::terminal::ISOLATED_THREADS;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -98,7 +98,7 @@ impl EmbeddedSandbox {
     /// `konnector` (which the cockpit stops on exit). What was bound, or why not.
     pub async fn bind(
         &self,
-        konnector: Arc<ServiceDriver>,
+        konnector: Arc<dyn KonnectorDriver>,
         paths: &crate::config::Paths,
     ) -> anyhow::Result<Summary> {
         let info = self.sandbox.info();

@@ -16,6 +16,7 @@ use crate::cluster::{ClusterId, ClusterSet, Level, Store};
 use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+use tokio_util::task::AbortOnDropHandle;
 
 pub mod bind;
 
@@ -52,6 +53,18 @@ pub enum Effect {
         /// What to do.
         request: wizard::BindRequest,
     },
+    /// Start or stop the konnector loop in this process (for the App Cluster); what it does
+    /// arrives in the store (`StoreData::konnector`), outcomes in the message log.
+    Konnector(KonnectorRequest),
+}
+
+/// What to do with the konnector loop in this process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KonnectorRequest {
+    /// Start it (nothing happens when it runs already).
+    Start,
+    /// Stop it, giving up its lease.
+    Stop,
 }
 
 pub use requests::{ClaimRequest, ObjectRef, Reply, RequestId};
@@ -102,6 +115,27 @@ pub struct Context {
     pub clusters: Arc<ClusterSet>,
     /// What the bind wizard binds with.
     pub bind: wizard::Setup,
+    /// The konnector loop in this process (`Effect::Konnector` starts and stops it; a bind
+    /// with `--konnector local` semantics starts the same one).
+    pub konnector: konnector::local::Local,
+}
+
+impl Context {
+    /// The services' context over `store` and `clusters` with no konnector running and a
+    /// wizard that binds with a throwaway token cache (tests, benchmarks).
+    pub fn new(store: Store, clusters: Arc<ClusterSet>) -> Context {
+        let konnector = konnector::local::Local::new(store.clone());
+        Context {
+            bind: wizard::Setup {
+                cache_dir: std::env::temp_dir().join("klutch-tui-no-cache"),
+                default_url: None,
+                konnector: Arc::new(konnector.clone()),
+            },
+            konnector,
+            store,
+            clusters,
+        }
+    }
 }
 
 /// The services at work: where effects go, where replies come from.
@@ -121,7 +155,14 @@ pub fn start(ctx: Context) -> Started {
     let replies_to = requests::Replies::new(reply_tx, ctx.store.clone());
     wizard::refresh_logins(&ctx.store, &ctx.bind.cache_dir);
     let sessions = wizard::Sessions::default();
+    let installed = ctx
+        .clusters
+        .client(ClusterId::App)
+        .cloned()
+        .map(|app| konnector::installed::watch(app, ctx.store.clone()));
     let task = tokio::spawn(async move {
+        // Watched as long as the services run.
+        let _installed = installed.map(|w| AbortOnDropHandle::new(tokio::spawn(w)));
         while let Some(effect) = rx.recv().await {
             tracing::debug!(?effect, "effect");
             let ctx = ctx.clone();
@@ -173,6 +214,23 @@ async fn run(
                 }
                 (None, _) => replies.fail(id, "no App Cluster is connected".into()).await,
                 (_, None) => replies.fail(id, format!("{kind} is no claim kind")).await,
+            }
+        }
+        Effect::Konnector(KonnectorRequest::Start) => {
+            let local = &ctx.konnector;
+            local.starting();
+            match ctx.clusters.client(ClusterId::App) {
+                Some(app) => {
+                    let options = konnector::KonnectorOptions::default();
+                    local.start(app.clone(), options).await;
+                }
+                None => local.failed("no App Cluster is connected to run it for".into()),
+            }
+        }
+        Effect::Konnector(KonnectorRequest::Stop) => {
+            if !ctx.konnector.stop().await {
+                ctx.store
+                    .update(|d| d.post(Level::Info, "konnector: not running in this process"));
             }
         }
         Effect::Reconnect(id) => {
@@ -258,15 +316,7 @@ mod reconnect_tests {
             services,
             task: _task,
             ..
-        } = start(Context {
-            store: store.clone(),
-            clusters,
-            bind: wizard::Setup {
-                cache_dir: std::env::temp_dir().join("klutch-tui-no-cache"),
-                default_url: None,
-                konnector: Arc::new(bind::konnector::ServiceDriver::new()),
-            },
-        });
+        } = start(Context::new(store.clone(), clusters));
         // Wait until the backoff is long, so that a prompt retry can only be ours.
         until("a long backoff", || {
             attempts(&store).1 >= Duration::from_secs(1)

@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::bind::auth::cache::TokenCache;
-use super::bind::konnector::ServiceDriver;
+use super::bind::konnector::KonnectorDriver;
 use super::bind::{
     AuthMode, BindEvent, BindIo, BindPlan, KonnectorMode, LoginPrompt, Question, Reply as Answer,
     Step, StepStatus, Summary, backend,
@@ -95,7 +95,7 @@ pub struct Setup {
     /// The bind URL `:bind` without one uses (the embedded sandbox's).
     pub default_url: Option<String>,
     /// Runs the konnector in this process (shared with whatever else started it here).
-    pub konnector: Arc<ServiceDriver>,
+    pub konnector: Arc<dyn KonnectorDriver>,
 }
 
 /// Questions waiting for the cockpit, by wizard request.

@@ -119,6 +119,8 @@ impl Cockpit {
         if let Some(d) = &self.state.detail {
             any_young |= d.entry.conditions.iter().any(|c| young(c.last_transition));
         }
+        // The Konnector view and the header's heartbeat ages count seconds.
+        any_young |= self.state.def().pane.is_some() || self.store.read().konnector().anything();
         if any_young {
             Duration::from_secs(1)
         } else {

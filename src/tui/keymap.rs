@@ -68,6 +68,7 @@ commands! {
     Pair = "pair", "The selected claim beside its Control Plane copy", ["p"];
     Why = "why", "Why the selected claim is not well: its chain across both clusters", ["w"];
     Bind = "bind", "Bind a backend's exports: the bind wizard (:bind [URL])", ["B"];
+    Konnector = "konnector", "Run or stop the konnector loop in this process (:konnector on|off)", ["K"];
 }
 
 /// The fixed command after which the view commands come in the key map and the help.

@@ -181,16 +181,22 @@ mod tests {
     }
 
     #[test]
-    fn tabs_fit_80_columns_and_hit_test() {
+    fn tabs_fit_90_columns_and_hit_test() {
         let views = Views::default();
         let tabs = tabs(views, 0);
         let (_, _, start, width) = tabs.last().cloned().unwrap();
-        assert!(start + width <= 80);
-        let line = Rect::new(0, 2, 80, 1);
+        assert!(start + width <= 90);
+        let line = Rect::new(0, 2, 90, 1);
         let active = ViewId("claims");
         assert_eq!(tab_at(views, line, active, 1), Some(ViewId("claims")));
-        assert_eq!(tab_at(views, line, active, start), Some(ViewId("bindings")));
-        assert_eq!(tab_at(views, line, active, 79), None);
+        assert_eq!(
+            tab_at(views, line, active, start),
+            Some(ViewId("konnector"))
+        );
+        assert_eq!(tab_at(views, line, active, 89), None);
+        // At 80 columns the line scrolls to keep the last tab visible.
+        let narrow = tab_line(views, Rect::new(0, 2, 80, 1), ViewId("konnector"));
+        assert!(narrow.more_left && !narrow.more_right);
     }
 
     #[test]

@@ -208,6 +208,35 @@ impl ServiceDriver {
     }
 }
 
+/// Apply the konnector's manifests for `exports` (with `image`, or the default): what was
+/// made, and one line saying what was done.
+async fn install_for(
+    app: &Client,
+    image: Option<&str>,
+    exports: &[ExportOffer],
+) -> Result<(Vec<Made>, String), BindError> {
+    use crate::services::konnector::install::{BoundResource, InstallSpec, manifests};
+    let mut spec = InstallSpec::new(
+        exports
+            .iter()
+            .map(|o| BoundResource {
+                group: o.group.clone(),
+                resource: o.resource.clone(),
+                claims: o.permission_claims.clone(),
+            })
+            .collect(),
+    );
+    if let Some(image) = image {
+        spec.image = image.to_owned();
+    }
+    let made = apply(app, &manifests(&spec)).await?;
+    let text = format!(
+        "installed {} ({} replicas) in {}",
+        spec.image, spec.replicas, spec.namespace
+    );
+    Ok((made, text))
+}
+
 impl KonnectorDriver for ServiceDriver {
     fn install<'a>(
         &'a self,
@@ -215,28 +244,7 @@ impl KonnectorDriver for ServiceDriver {
         image: Option<&'a str>,
         exports: &'a [ExportOffer],
     ) -> BoxFuture<'a, Result<(Vec<Made>, String), BindError>> {
-        use crate::services::konnector::install::{BoundResource, InstallSpec, manifests};
-        Box::pin(async move {
-            let mut spec = InstallSpec::new(
-                exports
-                    .iter()
-                    .map(|o| BoundResource {
-                        group: o.group.clone(),
-                        resource: o.resource.clone(),
-                        claims: o.permission_claims.clone(),
-                    })
-                    .collect(),
-            );
-            if let Some(image) = image {
-                spec.image = image.to_owned();
-            }
-            let made = apply(app, &manifests(&spec)).await?;
-            let text = format!(
-                "installed {} ({} replicas) in {}",
-                spec.image, spec.replicas, spec.namespace
-            );
-            Ok((made, text))
-        })
+        Box::pin(install_for(app, image, exports))
     }
 
     fn start_local<'a>(&'a self, app: &'a Client) -> BoxFuture<'a, Result<String, BindError>> {
@@ -255,6 +263,33 @@ impl KonnectorDriver for ServiceDriver {
             if let Some(handle) = self.local.lock().await.take() {
                 handle.stop().await;
             }
+        })
+    }
+}
+
+/// In the cockpit: the loop a bind starts is the cockpit's own (the Konnector view shows it,
+/// `K` stops it), so a wizard or a bound sandbox hands this to the walkthrough.
+impl KonnectorDriver for crate::services::konnector::local::Local {
+    fn install<'a>(
+        &'a self,
+        app: &'a Client,
+        image: Option<&'a str>,
+        exports: &'a [ExportOffer],
+    ) -> BoxFuture<'a, Result<(Vec<Made>, String), BindError>> {
+        Box::pin(install_for(app, image, exports))
+    }
+
+    fn start_local<'a>(&'a self, app: &'a Client) -> BoxFuture<'a, Result<String, BindError>> {
+        Box::pin(async move {
+            let options = crate::services::konnector::KonnectorOptions::default();
+            self.start(app.clone(), options).await;
+            Ok("running here (the Konnector view shows it)".to_owned())
+        })
+    }
+
+    fn stop_local(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            self.stop().await;
         })
     }
 }

@@ -399,6 +399,7 @@ async fn connect(
     let beat_wake = session.clone();
     let mut beats = beat.subscribe();
     let reporter = env.reporter.clone();
+    let (beat_ns, interval) = (ns.clone(), env.heartbeat_interval);
     tasks.push(tokio::spawn(heartbeat::run(
         cp.clone(),
         ns.clone(),
@@ -414,7 +415,12 @@ async fn connect(
             let Some(s) = beat_wake.upgrade() else { return };
             if let Beat::Beating(at) = now {
                 let bindings: Vec<String> = s.bindings.lock().keys().cloned().collect();
-                reporter.report(KonnectorEvent::Heartbeat { bindings, at });
+                reporter.report(KonnectorEvent::Heartbeat {
+                    bindings,
+                    cluster_namespace: beat_ns.clone(),
+                    interval,
+                    at,
+                });
                 if !last_ok {
                     s.wake();
                 }

@@ -126,6 +126,10 @@ pub enum KonnectorEvent {
     Heartbeat {
         /// The bindings that share the Control Plane connection.
         bindings: Vec<String>,
+        /// The cluster namespace on the Control Plane whose ClusterBinding got it.
+        cluster_namespace: String,
+        /// The interval promised with it.
+        interval: Duration,
         /// When.
         at: SystemTime,
     },
@@ -284,7 +288,7 @@ impl Reporter {
                     }
                     entry.state = s.clone();
                 }
-                KonnectorEvent::Heartbeat { bindings, at } => {
+                KonnectorEvent::Heartbeat { bindings, at, .. } => {
                     for b in bindings {
                         state
                             .bindings
@@ -362,6 +366,8 @@ mod tests {
         let at = SystemTime::UNIX_EPOCH + Duration::from_secs(100);
         reporter.report(KonnectorEvent::Heartbeat {
             bindings: vec!["b".into()],
+            cluster_namespace: "cluster-x".into(),
+            interval: Duration::from_secs(300),
             at,
         });
         let snap = reporter.snapshot();

@@ -28,6 +28,8 @@ mod spec_sync;
 mod status_sync;
 
 pub mod install;
+pub mod installed;
+pub mod local;
 
 pub use bindings::{client_of, kubeconfig_in, read_secret};
 pub use cluster::reach;

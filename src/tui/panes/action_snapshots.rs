@@ -17,7 +17,8 @@ fn bound() -> Store {
     store
 }
 
-fn state(store: &Store, size: (u16, u16), keys: &str) -> AppState {
+/// A state of `size` after `keys`, at the fixtures' time.
+pub(super) fn state(store: &Store, size: (u16, u16), keys: &str) -> AppState {
     let mut s = AppState::new(size, Access::ReadWrite);
     s.clock = testing::now;
     update(&mut s, Action::StoreChanged, &store.read());

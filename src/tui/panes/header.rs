@@ -1,9 +1,12 @@
 //! The header: one line per cluster with its context, health (with the last error when
-//! reconnecting), round-trip time, user and server.
+//! reconnecting), round-trip time, user and server; the App line also says how the
+//! konnector runs and how each bound Control Plane's heartbeat stands, once there is a
+//! konnector to speak of.
 
 use super::Ctx;
 use crate::cluster::{ClusterId, ClusterState, Fetch, Health};
 use crate::tui::theme::Slot;
+use crate::tui::views::konnector::{control_planes, heartbeat_text, state_text};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -49,6 +52,28 @@ fn health_spans<'a>(ctx: &Ctx<'_>, c: &'a ClusterState) -> Vec<Span<'a>> {
     }
 }
 
+/// `  konnector local · cluster-8xk2p ♥ 4s` (nothing while none runs or is installed).
+fn konnector_spans<'a>(ctx: &Ctx<'_>) -> Vec<Span<'a>> {
+    if !ctx.store.konnector().anything() {
+        return Vec::new();
+    }
+    let t = ctx.theme;
+    let (state, slot) = state_text(ctx.store);
+    let mut v = vec![
+        Span::styled("  konnector ", t.style(Slot::Dim)),
+        Span::styled(state, t.style(slot)),
+    ];
+    for cp in control_planes(ctx.store, ctx.now) {
+        let (beat, slot) = heartbeat_text(cp.heartbeat);
+        v.push(Span::styled(
+            format!(" · {} ", cp.namespace),
+            t.style(Slot::Dim),
+        ));
+        v.push(Span::styled(beat, t.style(slot)));
+    }
+    v
+}
+
 fn line<'a>(ctx: &Ctx<'_>, id: ClusterId, c: &'a ClusterState) -> Line<'a> {
     let t = ctx.theme;
     let label = match id {
@@ -61,6 +86,9 @@ fn line<'a>(ctx: &Ctx<'_>, id: ClusterId, c: &'a ClusterState) -> Line<'a> {
         spans.push(Span::raw("  "));
     }
     spans.extend(health_spans(ctx, c));
+    if id == ClusterId::App {
+        spans.extend(konnector_spans(ctx));
+    }
     if c.context.is_some() {
         match &c.user {
             _ if c.unauthorized.is_some() => {}

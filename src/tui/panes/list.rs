@@ -287,7 +287,8 @@ mod tests {
 
     #[test]
     fn columns_fill_the_pane_and_names_stay_readable_when_it_is_narrow() {
-        for view in VIEWS.iter().map(|v| v.id.0) {
+        // Views drawn by a pane of their own have no columns.
+        for view in VIEWS.iter().filter(|v| v.pane.is_none()).map(|v| v.id.0) {
             for inner in [40u16, 50, 60, 76, 100, 156] {
                 let shown = titled(view, inner);
                 let gaps = shown.len() as u16 - 1;

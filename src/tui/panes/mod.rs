@@ -8,6 +8,7 @@ pub mod editor;
 pub mod format;
 mod header;
 pub mod help;
+pub mod konnector;
 mod list;
 mod messages;
 mod pair;
@@ -45,7 +46,10 @@ pub fn draw(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
     header::draw(ctx, areas.header, buf);
     tabs::draw(ctx, areas.tabs, buf);
     if areas.list.height > 0 {
-        list::draw(ctx, areas.list, buf);
+        match ctx.state.def().pane {
+            Some(pane) => pane(ctx, areas.list, buf),
+            None => list::draw(ctx, areas.list, buf),
+        }
     }
     if let (Some(rect), Some(d)) = (areas.detail, &ctx.state.detail) {
         detail::draw(ctx, d, rect, buf);
@@ -86,6 +90,8 @@ pub fn draw(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
 
 #[cfg(test)]
 mod action_snapshots;
+#[cfg(test)]
+mod konnector_snapshots;
 #[cfg(test)]
 mod snapshot_tests;
 #[cfg(test)]

@@ -8,6 +8,7 @@ pub mod dialog;
 pub mod edit;
 pub mod editor;
 pub mod filter;
+pub mod konnector;
 pub mod pair;
 pub mod related;
 pub mod rows;

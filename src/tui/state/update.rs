@@ -5,7 +5,7 @@ use super::detail::{Detail, DetailSize};
 use super::filter::Filter;
 use super::rows::ListModel;
 use super::{AppState, Mode, RunState};
-use super::{claims, dialog, edit, why, wizard};
+use super::{claims, dialog, edit, konnector, why, wizard};
 use crate::cluster::{ClusterId, Level, StoreData};
 use crate::services::Effect;
 use crate::tui::action::{Action, Edit};
@@ -71,6 +71,11 @@ fn areas(state: &AppState) -> Areas {
 }
 
 fn rebuild(state: &mut AppState, store: &StoreData) {
+    if state.def().pane.is_some() {
+        // A view drawn by its own pane has no rows.
+        state.rows = ListModel::default();
+        return;
+    }
     let view = state.current();
     let ctx = CellCtx {
         now: (state.clock)(),
@@ -229,6 +234,7 @@ fn command(state: &mut AppState, c: Command, store: &StoreData) {
             state.say(Level::Info, format!("sorted by {column}"));
         }
         Command::Fold => fold(state, store),
+        Command::Konnector => konnector::toggle(state, store),
         // Claim commands are handled above; these two are drawn from the detail.
         Command::New
         | Command::Edit
@@ -398,6 +404,12 @@ fn run_command(state: &mut AppState, text: &str, store: &StoreData) {
     let Some(word) = words.next() else {
         return;
     };
+    if word == "konnector"
+        && let Some(arg) = words.next()
+    {
+        konnector::command(state, arg, store);
+        return;
+    }
     if let Some(view) = state.table.by_name(word) {
         switch_view(state, view, store);
         return;

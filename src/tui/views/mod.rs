@@ -4,6 +4,7 @@
 //! here (and an extractor if it shows a new fact), nothing else.
 
 mod cells;
+pub mod konnector;
 mod operator;
 
 use super::theme::Slot;
@@ -66,6 +67,10 @@ impl std::fmt::Debug for CellCtx<'_> {
     }
 }
 
+/// Draws a view that is no list of objects (the Konnector view) where the list would be.
+pub type Pane =
+    fn(&crate::tui::panes::Ctx<'_>, ratatui::layout::Rect, &mut ratatui::buffer::Buffer);
+
 /// One view.
 #[derive(Clone, Copy, Debug)]
 pub struct View {
@@ -96,6 +101,8 @@ pub struct View {
     pub rank: Option<fn(&Entry, &CellCtx) -> u8>,
     /// Its columns, left to right.
     pub columns: &'static [Column],
+    /// Drawn by this instead of as a list of `shows` (then it has no rows or columns).
+    pub pane: Option<Pane>,
 }
 
 impl View {
@@ -133,6 +140,7 @@ pub const VIEWS: &[View] = &[
             MESSAGE,
             AGE,
         ],
+        pane: None,
     },
     View {
         id: ViewId("templates"),
@@ -152,6 +160,7 @@ pub const VIEWS: &[View] = &[
             col("EXPORTS", Width::Flex(3), 0, template_exports),
             AGE,
         ],
+        pane: None,
     },
     View {
         id: ViewId("requests"),
@@ -173,6 +182,7 @@ pub const VIEWS: &[View] = &[
             MESSAGE,
             AGE,
         ],
+        pane: None,
     },
     View {
         id: ViewId("exports"),
@@ -194,6 +204,7 @@ pub const VIEWS: &[View] = &[
             MESSAGE,
             AGE,
         ],
+        pane: None,
     },
     View {
         id: ViewId("clusterbindings"),
@@ -234,6 +245,7 @@ pub const VIEWS: &[View] = &[
             col("PROBLEM", Width::Flex(5), 110, operator::problem),
             AGE,
         ],
+        pane: None,
     },
     View {
         id: ViewId("bindings"),
@@ -256,6 +268,23 @@ pub const VIEWS: &[View] = &[
             MESSAGE,
             AGE,
         ],
+        pane: None,
+    },
+    View {
+        id: ViewId("konnector"),
+        tab: "Konnector",
+        heading: "Konnector",
+        scope: "App",
+        names: &["konnector", "kn"],
+        command: "view-konnector",
+        key: "7",
+        description: "The konnector: running here or installed, heartbeats, what it synced, errors, lags",
+        empty: "The konnector is off — press K to run it in this process.",
+        shows: ObjectClass::ApiServiceBinding,
+        grouped: false,
+        rank: None,
+        columns: &[],
+        pane: Some(crate::tui::panes::konnector::draw),
     },
 ];
 
@@ -334,13 +363,14 @@ mod tests {
             scope: "App",
             names: &["fakes", "fk"],
             command: "view-fakes",
-            key: "7",
+            key: "8",
             description: "Fake objects for the test",
             empty: "No fakes yet.",
             shows: ObjectClass::ApiServiceBinding,
             grouped: true,
             rank: None,
             columns: FAKE_COLUMNS,
+            pane: None,
         });
         Views(Box::leak(all.into_boxed_slice()))
     }
@@ -350,7 +380,7 @@ mod tests {
         let views = with_fake_view();
         let tabs = layout::tabs(views, 0);
         assert_eq!(tabs.len(), VIEWS.len() + 1);
-        assert_eq!(tabs.last().map(|t| t.1.as_str()), Some(" 7 Fakes "));
+        assert_eq!(tabs.last().map(|t| t.1.as_str()), Some(" 8 Fakes "));
 
         let store = testing::store();
         let data = store.read();
@@ -365,13 +395,13 @@ mod tests {
         assert_eq!(state.def().heading, "Fake objects");
 
         let keymap = KeyMap::new(views);
-        let seven = Key::parse("7").unwrap();
-        assert_eq!(keymap.command(seven), Some(Command::View(ViewId("fakes"))));
+        let eight = Key::parse("8").unwrap();
+        assert_eq!(keymap.command(eight), Some(Command::View(ViewId("fakes"))));
         assert_eq!(keymap.name(Command::View(ViewId("fakes"))), "view-fakes");
         let help = help_lines(&keymap, views, false);
         assert!(
             help.iter()
-                .any(|(k, d)| k == "7" && d == "Fake objects for the test"),
+                .any(|(k, d)| k == "8" && d == "Fake objects for the test"),
             "{help:?}"
         );
         assert!(
