@@ -17,6 +17,7 @@ pub mod error;
 pub mod events;
 pub mod konnector;
 pub mod machine;
+mod machine_types;
 pub mod plan;
 pub mod runner;
 pub mod unbind;
