@@ -238,7 +238,7 @@ fn empty_views_say_what_to_do_next() {
     let state = state_for(&store, (120, 30), &[]);
     let text = render(&store, &state, &theme);
     assert!(
-        text.contains("No claims yet — bind an API first (klutch-tui bind URL)"),
+        text.contains("No claims yet — n makes one (B binds the APIs first when none are bound"),
         "{text}"
     );
     let state = state_for(

@@ -127,7 +127,7 @@ pub const VIEWS: &[View] = &[
         command: "view-claims",
         key: "1",
         description: "Claims of both clusters",
-        empty: "No claims yet — bind an API first (klutch-tui bind URL), then apply a claim (klutch-tui apply -f claim.yaml).",
+        empty: "No claims yet — n makes one (B binds the APIs first when none are bound; headless: klutch-tui apply -f claim.yaml).",
         shows: ObjectClass::Claim,
         grouped: true,
         rank: None,
