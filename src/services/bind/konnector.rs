@@ -21,13 +21,16 @@ pub const MANAGER: &str = "klutch-tui-bind";
 /// Installs or starts the konnector for the walkthrough.
 pub trait KonnectorDriver: Send + Sync {
     /// Install it into the App Cluster for `exports` (with `image`, or the default); what
-    /// it made, and one line saying what it did.
+    /// it made, and one line saying what it did. The manifests are the same whoever runs
+    /// the local loop.
     fn install<'a>(
         &'a self,
         app: &'a Client,
         image: Option<&'a str>,
         exports: &'a [ExportOffer],
-    ) -> BoxFuture<'a, Result<(Vec<Made>, String), BindError>>;
+    ) -> BoxFuture<'a, Result<(Vec<Made>, String), BindError>> {
+        Box::pin(install_for(app, image, exports))
+    }
 
     /// Start the sync loop in this process (it runs until [`KonnectorDriver::stop_local`]).
     fn start_local<'a>(&'a self, app: &'a Client) -> BoxFuture<'a, Result<String, BindError>>;
@@ -238,15 +241,6 @@ async fn install_for(
 }
 
 impl KonnectorDriver for ServiceDriver {
-    fn install<'a>(
-        &'a self,
-        app: &'a Client,
-        image: Option<&'a str>,
-        exports: &'a [ExportOffer],
-    ) -> BoxFuture<'a, Result<(Vec<Made>, String), BindError>> {
-        Box::pin(install_for(app, image, exports))
-    }
-
     fn start_local<'a>(&'a self, app: &'a Client) -> BoxFuture<'a, Result<String, BindError>> {
         use crate::services::konnector::{Konnector, KonnectorOptions};
         Box::pin(async move {
@@ -270,15 +264,6 @@ impl KonnectorDriver for ServiceDriver {
 /// In the cockpit: the loop a bind starts is the cockpit's own (the Konnector view shows it,
 /// `K` stops it), so a wizard or a bound sandbox hands this to the walkthrough.
 impl KonnectorDriver for crate::services::konnector::local::Local {
-    fn install<'a>(
-        &'a self,
-        app: &'a Client,
-        image: Option<&'a str>,
-        exports: &'a [ExportOffer],
-    ) -> BoxFuture<'a, Result<(Vec<Made>, String), BindError>> {
-        Box::pin(install_for(app, image, exports))
-    }
-
     fn start_local<'a>(&'a self, app: &'a Client) -> BoxFuture<'a, Result<String, BindError>> {
         Box::pin(async move {
             let options = crate::services::konnector::KonnectorOptions::default();
