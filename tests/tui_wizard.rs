@@ -205,6 +205,35 @@ fn unbound_then_bound_through_the_wizard() {
             && s.lines()
                 .any(|l| l.contains("postgresqlinstances.anynines.com") && l.contains("Ready"))
     });
+    // The bind started the konnector here: K stops it and starts it again, and a claim made
+    // with kubectl shows in its log with its lag.
+    t.type_text("7");
+    t.wait_for("the konnector running", Duration::from_secs(30), |s| {
+        s.contains("State      local")
+    });
+    t.type_text("K");
+    t.wait_for("the konnector stopped", Duration::from_secs(30), |s| {
+        s.contains("State      off")
+    });
+    t.type_text("K");
+    t.wait_for(
+        "the konnector running again",
+        Duration::from_secs(30),
+        |s| s.contains("State      local") && s.contains("leader"),
+    );
+    kubectl(&kc, APP, &["create", "namespace", "team-w"]);
+    let mut claimed = claim("PostgresqlInstance", "team-w", "wizard-db");
+    claimed.push_str("  compositionRef:\n    name: a9s-postgresql\n");
+    apply(&kc, APP, &claimed);
+    t.wait_for(
+        "the claim in the konnector's log",
+        Duration::from_secs(40),
+        |s| {
+            s.lines().any(|l| {
+                l.contains("App→CP") && l.contains(" ms ") && l.contains("team-w/wizard-db")
+            })
+        },
+    );
     t.type_text("q");
     t.wait_for("the cockpit to exit", Duration::from_secs(15), |s| {
         s.contains("EXITED 0")
