@@ -1,7 +1,9 @@
 //! The developer's whole path in the sandbox, headless: `klutch-tui bind <bindUrl>` with the
 //! device flow and `--konnector local` (the sync loop keeps running in the foreground), then
 //! a claim applied in the App Cluster with kubectl becomes Ready there; Ctrl-C stops the
-//! loop and leaves the bindings.
+//! loop and leaves the bindings. The same with `--konnector install`: the konnector's
+//! Deployment applied to the sandbox's App server, which runs it in-process as its kubelet
+//! would, with its own ServiceAccount's RBAC.
 
 #![allow(clippy::unwrap_used)]
 
@@ -50,6 +52,31 @@ async fn bind_with_the_local_konnector_then_a_claim_becomes_ready() {
         ConditionStatus::True
     );
 
+    the_example_claim_becomes_ready(&env).await;
+
+    run.interrupt();
+    let out = run.finish().await;
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout
+            .contains("bound postgresqlinstances.anynines.com"),
+        "{out:?}"
+    );
+    assert!(out.stdout.contains("konnector: running here"), "{out:?}");
+    assert!(
+        Api::<APIServiceBinding>::namespaced(env.app.clone(), "klutch-bind")
+            .get_opt("postgresqlinstances.anynines.com")
+            .await
+            .unwrap()
+            .is_some(),
+        "Ctrl-C leaves the binding"
+    );
+    env.shutdown().await;
+}
+
+/// The upstream example PostgresqlInstance, applied with kubectl in the App Cluster, becomes
+/// Ready there (the konnector carries it to the Control Plane and its status back).
+async fn the_example_claim_becomes_ready(env: &Env) {
     let pg = std::fs::read_to_string(
         "../shared/fixtures/claims/examples/a9s-postgresql-serviceinstance-claim.yaml",
     )
@@ -80,8 +107,31 @@ async fn bind_with_the_local_konnector_then_a_claim_becomes_ready() {
         },
     )
     .await;
+}
 
-    run.interrupt();
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bind_installing_the_konnector_then_a_claim_becomes_ready() {
+    let env = Env::start_with(|c| {
+        c.workloads = Some(std::sync::Arc::new(
+            klutch_tui::commands::konnector::InProcessKonnector,
+        ))
+    })
+    .await;
+    let home = Home::new(&env.kubeconfig);
+    let url = env.sb.info().bind_url.clone();
+    let mut run = home.start(&[
+        "bind",
+        &url,
+        "--auth",
+        "device",
+        "--konnector",
+        "install",
+        "--export",
+        "postgresqlinstances",
+        "--yes",
+    ]);
+    let complete = run.find(device_url).await;
+    approve_device(&complete, ("developer", "developer")).await;
     let out = run.finish().await;
     assert_eq!(out.code, 0, "{out:?}");
     assert!(
@@ -89,14 +139,6 @@ async fn bind_with_the_local_konnector_then_a_claim_becomes_ready() {
             .contains("bound postgresqlinstances.anynines.com"),
         "{out:?}"
     );
-    assert!(out.stdout.contains("konnector: running here"), "{out:?}");
-    assert!(
-        Api::<APIServiceBinding>::namespaced(env.app.clone(), "klutch-bind")
-            .get_opt("postgresqlinstances.anynines.com")
-            .await
-            .unwrap()
-            .is_some(),
-        "Ctrl-C leaves the binding"
-    );
+    the_example_claim_becomes_ready(&env).await;
     env.shutdown().await;
 }
