@@ -10,7 +10,12 @@
 //! with the claims and the Konnector view drawn; against the sandbox, the binary started with
 //! `--konnector`.
 //!
-//! Run: `cargo bench --bench cockpit` (needs tmux). `BENCH_CLAIMS` changes the count.
+//! The operator view in process: 100 App Clusters (a ClusterBinding, export requests and
+//! exports in each cluster namespace) beside the claims — from the filled store to its first
+//! frame (≤ 300 ms), and one frame (≤ 2 ms).
+//!
+//! Run: `cargo bench --bench cockpit` (needs tmux). `BENCH_CLAIMS` changes the count;
+//! `COCKPIT_BENCH_IN_PROCESS_ONLY=1` stops after the in-process figures.
 
 use anyhow::{Context, Result, bail};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
@@ -93,7 +98,8 @@ fn frame_times(
         .collect()
 }
 
-fn in_process(n: usize) -> Result<()> {
+/// A store holding `n` claims in the App Cluster, reduced as the watchers would.
+fn store_with_claims(n: usize) -> Result<Store> {
     let store = Store::new();
     let started = Instant::now();
     let entries: Vec<Entry> = (0..n)
@@ -119,17 +125,27 @@ fn in_process(n: usize) -> Result<()> {
         "{n} claims reduced into the store in {:.1} ms",
         started.elapsed().as_secs_f64() * 1e3
     );
-    let area = Rect::new(0, 0, 160, 48);
+    Ok(store)
+}
+
+/// A cockpit at 160×48 on `store`.
+fn cockpit(store: Store) -> Cockpit {
     // The benchmark asks for nothing to be done; effects would wait in this queue.
     let (services, _effects) = klutch_tui::services::Services::detached();
-    let mut cockpit = Cockpit::new(
+    Cockpit::new(
         store,
         services,
         Theme::default_theme(),
         KeyMap::default(),
         (160, 48),
         Access::ReadWrite,
-    );
+    )
+}
+
+fn in_process(n: usize) -> Result<()> {
+    let store = store_with_claims(n)?;
+    let area = Rect::new(0, 0, 160, 48);
+    let mut cockpit = cockpit(store);
     let t = Instant::now();
     cockpit.sync();
     println!(
@@ -226,6 +242,103 @@ fn with_konnector_data(cockpit: &mut Cockpit, n: usize, area: Rect) {
         frames,
         Duration::from_millis(2),
     );
+}
+
+const APP_CLUSTERS: usize = 100;
+
+/// The Control Plane of `APP_CLUSTERS` App Clusters, each in its cluster namespace: a
+/// ClusterBinding, two export requests and their exports. Every tenth konnector is silent
+/// (heartbeat 20 minutes old) and every tenth cluster has a failed export request.
+fn app_cluster_entries(now: jiff::Timestamp) -> Result<Vec<Entry>> {
+    let bind = "klutch.anynines.com/v1alpha1";
+    let mut out = Vec::new();
+    for c in 0..APP_CLUSTERS {
+        let ns = format!("cluster-{c:03}");
+        let silent = if c % 10 == 3 { 1200 } else { 30 };
+        let heartbeat = now - jiff::SignedDuration::from_secs(silent);
+        let mut objects = vec![(
+            ObjectClass::ClusterBinding,
+            serde_json::json!({"apiVersion": bind, "kind": "ClusterBinding",
+                "metadata": {"name": "cluster", "namespace": ns},
+                "spec": {"providerPrettyName": "anynines"},
+                "status": {"lastHeartbeatTime": heartbeat.to_string(), "heartbeatInterval": "5m0s",
+                           "konnectorVersion": "v0.1.0"}}),
+        )];
+        for (i, (kind, plural)) in KINDS.iter().take(2).enumerate() {
+            let name = format!("{plural}.anynines.com");
+            let status = if c % 10 == 7 && i == 1 {
+                serde_json::json!({"phase": "Failed", "terminalMessage": "no template serves it"})
+            } else {
+                serde_json::json!({"phase": "Succeeded"})
+            };
+            objects.push((
+                ObjectClass::ExportRequest,
+                serde_json::json!({"apiVersion": bind, "kind": "APIServiceExportRequest",
+                    "metadata": {"name": name, "namespace": ns},
+                    "spec": {"resources": [{"group": "anynines.com", "resource": plural}]},
+                    "status": status}),
+            ));
+            objects.push((
+                ObjectClass::Export,
+                serde_json::json!({"apiVersion": bind, "kind": "APIServiceExport",
+                    "metadata": {"name": name, "namespace": ns},
+                    "spec": {"group": "anynines.com", "names": {"plural": plural, "kind": kind}},
+                    "status": {"conditions": [{"type": "Ready", "status": "True"}]}}),
+            ));
+        }
+        for (class, v) in objects {
+            let kind = v["kind"].as_str().unwrap_or_default().to_string();
+            let obj: DynamicObject = serde_json::from_value(v)?;
+            out.push(Entry::from_object(
+                obj,
+                class,
+                ClusterId::ControlPlane,
+                &kind,
+                bind,
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// The operator view (`5`) with `APP_CLUSTERS` App Clusters and `n` claims in the store:
+/// from the filled store to its first frame drawn, then frames.
+fn operator_view(n: usize) -> Result<()> {
+    let now = jiff::Timestamp::now();
+    let store = store_with_claims(n)?;
+    let entries = app_cluster_entries(now)?;
+    store.update(|d| {
+        for e in entries {
+            d.apply(e);
+        }
+    });
+    let area = Rect::new(0, 0, 160, 48);
+    let mut buf = Buffer::empty(area);
+    let first = Instant::now();
+    let mut cockpit = cockpit(store);
+    cockpit.sync();
+    cockpit.handle_event(&Event::Key(KeyEvent::new(
+        KeyCode::Char('5'),
+        KeyModifiers::NONE,
+    )));
+    cockpit.draw(area, &mut buf, now);
+    let first = first.elapsed();
+    let shown = cockpit.state.rows.items.len();
+    if shown != APP_CLUSTERS {
+        bail!("the operator view shows {shown} rows, not {APP_CLUSTERS}");
+    }
+    stats(
+        &format!("operator view first frame ({APP_CLUSTERS} App Clusters)"),
+        vec![first],
+        Duration::from_millis(300),
+    );
+    let frames = frame_times(&cockpit, area, &mut buf, now);
+    stats(
+        &format!("frame, operator view ({APP_CLUSTERS} App Clusters)"),
+        frames,
+        Duration::from_millis(2),
+    );
+    Ok(())
 }
 
 async fn populate(kubeconfig: &Path, n: usize) -> Result<()> {
@@ -452,5 +565,9 @@ async fn main() -> Result<()> {
     let idle = Duration::from_secs(env_usize("BENCH_IDLE_SECS", 60) as u64);
     println!("klutch-tui cockpit benchmark ({n} claims)");
     in_process(n)?;
+    operator_view(n)?;
+    if std::env::var_os("COCKPIT_BENCH_IN_PROCESS_ONLY").is_some() {
+        return Ok(());
+    }
     against_sandbox(n, idle).await
 }

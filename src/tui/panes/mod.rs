@@ -93,6 +93,8 @@ mod action_snapshots;
 #[cfg(test)]
 mod konnector_snapshots;
 #[cfg(test)]
+mod operator_snapshots;
+#[cfg(test)]
 mod snapshot_tests;
 #[cfg(test)]
 mod why_snapshots;
