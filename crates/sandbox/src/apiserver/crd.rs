@@ -380,6 +380,26 @@ pub fn on_committed(server: &ApiServer, crd: &Value, deleted: bool) {
     }
 }
 
+/// The type at `group/plural` from its stored CRD, when the registry does not have it yet. A
+/// CRD reaches watchers a moment before its writer registers the type (the store publishes,
+/// then the writer serves it): a client that saw it Established and asks for its objects in
+/// that moment gets them instead of a 404. `false` when no such CRD is stored (or it is
+/// being deleted).
+pub fn serve_if_stored(server: &ApiServer, group: &str, plural: &str) -> bool {
+    if group.is_empty() {
+        return false;
+    }
+    let crds = GroupResource::new("apiextensions.k8s.io", "customresourcedefinitions");
+    let key = super::store::ObjKey::new("", &format!("{plural}.{group}"));
+    match server.store.get(&crds, &key) {
+        Some(crd) if !meta::is_deleting(&crd.value) => {
+            on_committed(server, &crd.value, false);
+            true
+        }
+        _ => false,
+    }
+}
+
 /// Serve the types of every CRD found in the store (at start).
 pub fn register_stored(server: &ApiServer) {
     let (crds, _) = server.store.list(
@@ -388,5 +408,81 @@ pub fn register_stored(server: &ApiServer) {
     );
     for c in crds {
         on_committed(server, &c.value, false);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::dispatch::{Incoming, dispatch};
+    use super::super::fuzz_gen::TOKEN;
+    use super::super::fuzz_writes::server;
+    use super::super::reply::Reply;
+    use super::super::store::{ObjKey, Write};
+    use super::*;
+
+    /// A CRD stored (and published) but whose type the writer has not registered yet: a
+    /// request for its objects is answered, not refused with 404.
+    #[test]
+    fn a_stored_crd_is_served_before_its_writer_registered_it() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            let server = server();
+            let mut crd = json!({
+                "apiVersion": "apiextensions.k8s.io/v1",
+                "kind": "CustomResourceDefinition",
+                "metadata": {"name": "widgets.example.com"},
+                "spec": {
+                    "group": "example.com",
+                    "scope": "Namespaced",
+                    "names": {"plural": "widgets", "singular": "widget", "kind": "Widget"},
+                    "versions": [{"name": "v1", "served": true, "storage": true,
+                        "schema": {"openAPIV3Schema": {"type": "object",
+                            "x-kubernetes-preserve-unknown-fields": true}}}],
+                },
+            });
+            meta::init_create(&mut crd, "test");
+            let crds = GroupResource::new("apiextensions.k8s.io", "customresourcedefinitions");
+            server
+                .store
+                .mutate(
+                    &crds,
+                    &ObjKey::new("", "widgets.example.com"),
+                    false,
+                    |_| Ok(Write::Put(crd)),
+                )
+                .expect("stored");
+            assert!(
+                server
+                    .registry
+                    .lookup("example.com", "v1", "widgets")
+                    .is_none()
+            );
+            let list = |plural: &str| Incoming {
+                method: http::Method::GET,
+                path: format!("/apis/example.com/v1/namespaces/default/{plural}"),
+                query: None,
+                authorization: Some(format!("Bearer {TOKEN}")),
+                accept: None,
+                content_type: None,
+                user_agent: "test/1".into(),
+                body: bytes::Bytes::new(),
+            };
+            let code = |reply: Reply| match reply {
+                Reply::Json { code, .. } => code,
+                Reply::Stream(_) => 0,
+            };
+            assert_eq!(code(dispatch(&server, list("widgets")).await), 200);
+            assert!(
+                server
+                    .registry
+                    .lookup("example.com", "v1", "widgets")
+                    .is_some()
+            );
+            assert_eq!(code(dispatch(&server, list("gadgets")).await), 404);
+            server.shutdown.cancel();
+        });
     }
 }

@@ -139,9 +139,17 @@ async fn route(server: &Arc<ApiServer>, inc: Incoming, caller: Caller) -> ApiRes
         }
         return Err(ApiError::forbidden(attrs.forbidden_message(&user)).with_details(details));
     }
-    let rt = server
-        .registry
-        .lookup(&path.group, &path.version, &path.resource)
+    let lookup = || {
+        server
+            .registry
+            .lookup(&path.group, &path.version, &path.resource)
+    };
+    let rt = lookup()
+        .or_else(|| {
+            super::crd::serve_if_stored(server, &path.group, &path.resource)
+                .then(lookup)
+                .flatten()
+        })
         .ok_or_else(ApiError::not_found_path)?;
     check_scope(&rt, &path)?;
     let ctx = Ctx {
