@@ -16,6 +16,7 @@ pub use super::machine_types::{
     Action, AppFacts, AuthMode, BindPlan, KonnectorMode, Login, Made, NewBinding, Outcome, State,
     Summary,
 };
+use super::machine_types::{names, names_of, offers_of};
 
 /// The walkthrough.
 #[derive(Debug)]
@@ -572,35 +573,3 @@ fn stop(step: Step, error: BindError) -> Stop {
 
 /// The client id a CLI logs in as when the backend does not name one.
 pub const DEFAULT_CLIENT_ID: &str = "klutch-tui";
-
-/// The exports a response's requests name.
-fn offers_of(response: &BindingResponse) -> Vec<ExportOffer> {
-    response
-        .requests
-        .iter()
-        .flat_map(|r| r.spec.resources.iter())
-        .map(|r| ExportOffer {
-            group: r.group.clone(),
-            resource: r.resource.clone(),
-            permission_claims: r.permission_claims.clone().unwrap_or_default(),
-            ..ExportOffer::default()
-        })
-        .collect()
-}
-
-fn names(offers: &[ExportOffer]) -> String {
-    offers
-        .iter()
-        .map(ExportOffer::name)
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn names_of(made: &[Made]) -> Vec<String> {
-    made.iter()
-        .filter_map(|m| match m {
-            Made::Binding(name) => Some(name.clone()),
-            _ => None,
-        })
-        .collect()
-}

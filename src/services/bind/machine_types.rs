@@ -261,3 +261,37 @@ pub enum State {
     /// Finished badly.
     Failed,
 }
+
+/// The exports a response's requests name.
+pub(super) fn offers_of(response: &BindingResponse) -> Vec<ExportOffer> {
+    response
+        .requests
+        .iter()
+        .flat_map(|r| r.spec.resources.iter())
+        .map(|r| ExportOffer {
+            group: r.group.clone(),
+            resource: r.resource.clone(),
+            permission_claims: r.permission_claims.clone().unwrap_or_default(),
+            ..ExportOffer::default()
+        })
+        .collect()
+}
+
+/// The exports' names, for a message.
+pub(super) fn names(offers: &[ExportOffer]) -> String {
+    offers
+        .iter()
+        .map(ExportOffer::name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The bindings among what was made.
+pub(super) fn names_of(made: &[Made]) -> Vec<String> {
+    made.iter()
+        .filter_map(|m| match m {
+            Made::Binding(name) => Some(name.clone()),
+            _ => None,
+        })
+        .collect()
+}
