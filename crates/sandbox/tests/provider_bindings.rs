@@ -374,13 +374,14 @@ async fn an_a8s_binding_writes_the_operators_secret() {
 
 /// A reconciliation that runs again before the binding's own status write has reached the
 /// provider's cache finds the Secret it wrote: the credentials handed out stay (they were
-/// generated anew, so a client that had read them lost its password).
+/// generated anew, so a client that had read them lost its password). The Secret is there
+/// before the binding can bind at all (its instance does not exist yet), so no timing decides
+/// which write comes first.
 #[tokio::test(flavor = "multi_thread")]
 async fn credentials_once_handed_out_are_kept() {
-    let env = start(Duration::from_millis(1500), 0.0).await;
+    let env = start(Duration::from_millis(300), 0.0).await;
     let c = cp(&env).await;
     namespace(&c, "team-a").await;
-    ready_instance(&c, "team-a", "db", "postgresql-single-small").await;
     let b = referencing(
         "app",
         "instanceRef",
@@ -408,6 +409,7 @@ async fn credentials_once_handed_out_are_kept() {
         .create(&Default::default(), &secret)
         .await
         .unwrap();
+    ready_instance(&c, "team-a", "db", "postgresql-single-small").await;
     wait_for(&c, SB, "team-a", "app", "Ready", ready).await;
     let kept = secret_data(
         &secret_exists(&c, "team-a", "app-creds", true)
