@@ -4,6 +4,7 @@
 //! ([`super::status_sync`]). An event on either side wakes the object's reconcile on both,
 //! so that a change on the wrong side is put back as soon as it is seen.
 
+use super::cached::{Cached, Kind};
 use super::error::SyncError;
 use super::events::{ObjectKey, Reporter};
 use super::multi_ns::watch_namespaces;
@@ -71,11 +72,13 @@ pub struct KindCtx {
     pub binding_namespace: String,
     /// The kind, in the version synced (the export's first served one).
     pub ar: ApiResource,
+    /// The same, shared by the caches' keys.
+    pub kind: Kind,
     pub app: Client,
     pub cp: Client,
     pub namespaces: Arc<NamespaceMap>,
-    pub app_store: Store<DynamicObject>,
-    pub cp_store: Store<DynamicObject>,
+    pub app_store: Store<Cached>,
+    pub cp_store: Store<Cached>,
     /// App-side changes not yet on the Control Plane.
     pub seen_app: Seen,
     /// Control Plane changes not yet in the App Cluster.
@@ -101,16 +104,13 @@ impl KindCtx {
         Api::namespaced_with(self.cp.clone(), ns, &self.ar)
     }
 
-    fn app_ref(&self, ns: &str, name: &str) -> ObjectRef<DynamicObject> {
-        ObjectRef::new_with(name, self.ar.clone()).within(ns)
-    }
-
-    fn cp_ref(&self, ns: &str, name: &str) -> ObjectRef<DynamicObject> {
-        ObjectRef::new_with(name, self.ar.clone()).within(ns)
+    /// The key of an object in either cache.
+    pub fn cache_ref(&self, ns: &str, name: &str) -> ObjectRef<Cached> {
+        ObjectRef::new_with(name, self.kind.clone()).within(ns)
     }
 
     /// The error policy of both controllers: report, retry with backoff.
-    pub fn retry(&self, obj: &DynamicObject, error: &SyncError) -> Action {
+    pub fn retry(&self, obj: &Cached, error: &SyncError) -> Action {
         let key = self.key(&obj.namespace().unwrap_or_default(), &obj.name_any());
         super::error::retry(&self.reporter, &self.binding, key, error)
     }
@@ -123,7 +123,7 @@ pub struct KindSync {
     synced: watch::Receiver<bool>,
 }
 
-type Queue = mpsc::UnboundedSender<ObjectRef<DynamicObject>>;
+type Queue = mpsc::UnboundedSender<ObjectRef<Cached>>;
 
 impl KindSync {
     /// Start syncing `ar` for `binding`; `on_synced` runs once both sides are listed.
@@ -135,12 +135,14 @@ impl KindSync {
         on_synced: impl FnOnce() + Send + 'static,
     ) -> KindSync {
         let stop = CancellationToken::new();
-        let app_writer = Writer::new(ar.clone());
-        let cp_writer = Writer::new(ar.clone());
+        let kind: Kind = Arc::new(ar.clone());
+        let app_writer = Writer::new(kind.clone());
+        let cp_writer = Writer::new(kind.clone());
         let ctx = Arc::new(KindCtx {
             binding: binding.to_owned(),
             binding_namespace: binding_namespace.to_owned(),
-            ar: ar.clone(),
+            ar,
+            kind,
             app: both.app,
             cp: both.cp,
             namespaces: both.namespaces,
@@ -248,16 +250,15 @@ impl KindSync {
 
 async fn watch_app(
     ctx: Arc<KindCtx>,
-    writer: Writer<DynamicObject>,
+    writer: Writer<Cached>,
     ready: SetReady,
     spec: Queue,
     status: Queue,
     stop: CancellationToken,
 ) {
-    let api: Api<DynamicObject> = Api::all_with(ctx.app.clone(), &ctx.ar);
+    let api: Api<Cached> = Api::all_with(ctx.app.clone(), &ctx.kind);
     let events = watcher(api, watcher::Config::default())
         .default_backoff()
-        .modify(slim)
         .reflect(writer);
     let mut events = std::pin::pin!(events.take_until(stop.cancelled_owned()));
     while let Some(event) = events.next().await {
@@ -265,15 +266,15 @@ async fn watch_app(
             Ok(watcher::Event::Apply(o) | watcher::Event::InitApply(o)) => {
                 let (ns, name) = (o.namespace().unwrap_or_default(), o.name_any());
                 ctx.seen_app.mark(&ns, &name);
-                let _ = spec.send(ctx.app_ref(&ns, &name));
+                let _ = spec.send(ctx.cache_ref(&ns, &name));
                 if let Some(cp_ns) = ctx.namespaces.mapping().to_cp.get(&ns) {
-                    let _ = status.send(ctx.cp_ref(cp_ns, &name));
+                    let _ = status.send(ctx.cache_ref(cp_ns, &name));
                 }
             }
             Ok(watcher::Event::Delete(o)) => {
                 let (ns, name) = (o.namespace().unwrap_or_default(), o.name_any());
                 if let Some(cp_ns) = ctx.namespaces.mapping().to_cp.get(&ns) {
-                    let _ = status.send(ctx.cp_ref(cp_ns, &name));
+                    let _ = status.send(ctx.cache_ref(cp_ns, &name));
                 }
             }
             Ok(watcher::Event::InitDone) => ready.set(),
@@ -292,7 +293,7 @@ async fn watch_app(
 
 async fn watch_cp(
     ctx: Arc<KindCtx>,
-    writer: Writer<DynamicObject>,
+    writer: Writer<Cached>,
     ready: SetReady,
     spec: Queue,
     status: Queue,
@@ -300,11 +301,11 @@ async fn watch_cp(
 ) {
     let events = watch_namespaces(
         ctx.cp.clone(),
-        ctx.ar.clone(),
+        ctx.kind.clone(),
         ctx.namespaces.cp_namespaces(),
         watcher::Config::default(),
+        Cached::stub,
     )
-    .modify(slim)
     .reflect(writer);
     let mut events = std::pin::pin!(events.take_until(stop.cancelled_owned()));
     while let Some(event) = events.next().await {
@@ -329,21 +330,11 @@ async fn watch_cp(
         let (cp_ns, name) = (o.namespace().unwrap_or_default(), o.name_any());
         if !deleted {
             ctx.seen_cp.mark(&cp_ns, &name);
-            let _ = status.send(ctx.cp_ref(&cp_ns, &name));
+            let _ = status.send(ctx.cache_ref(&cp_ns, &name));
         }
         if let Some(app_ns) = ctx.namespaces.mapping().to_app.get(&cp_ns) {
-            let _ = spec.send(ctx.app_ref(app_ns, &name));
+            let _ = spec.send(ctx.cache_ref(app_ns, &name));
         }
-    }
-}
-
-/// What the caches keep of an object: everything but other managers' managedFields (the
-/// spec sync reads only ours), which are often half an object: at 10,000 claims on both
-/// sides that is most of the konnector's memory.
-fn slim(o: &mut DynamicObject) {
-    if let Some(fields) = o.metadata.managed_fields.as_mut() {
-        fields.retain(|m| m.manager.as_deref() == Some(klutch::bind::names::FIELD_MANAGER));
-        fields.shrink_to_fit();
     }
 }
 
@@ -360,7 +351,7 @@ async fn follow_mapping(ctx: Arc<KindCtx>, spec: Queue, stop: CancellationToken)
         for ns in now.difference(&known) {
             for o in ctx.app_store.state() {
                 if o.namespace().as_deref() == Some(ns.as_str()) {
-                    let _ = spec.send(ctx.app_ref(ns, &o.name_any()));
+                    let _ = spec.send(ctx.cache_ref(ns, &o.name_any()));
                 }
             }
         }

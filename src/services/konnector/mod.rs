@@ -13,6 +13,7 @@
 //! [`KonnectorHandle::snapshot`]. Nothing here is specific to the sandbox.
 
 mod bindings;
+mod cached;
 mod cluster;
 mod crds;
 mod error;

@@ -13,27 +13,39 @@
 
 use futures::stream::BoxStream;
 use futures::{Stream, StreamExt};
-use kube::api::{Api, DynamicObject};
-use kube::core::ApiResource;
+use kube::api::Api;
+use kube::core::DynamicResourceScope;
 use kube::runtime::watcher::{self, Event};
 use kube::runtime::{WatchStreamExt, watcher as watch_fn};
-use kube::{Client, ResourceExt};
+use kube::{Client, Resource, ResourceExt};
+use serde::de::DeserializeOwned;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::fmt::Debug;
 use tokio::sync::watch;
 use tokio_stream::StreamMap;
 
-type Item = Result<Event<DynamicObject>, watcher::Error>;
+type Item<K> = Result<Event<K>, watcher::Error>;
 
-/// Watch `ar` in every namespace of `namespaces`, following its changes.
-pub fn watch_namespaces(
+/// An object known only by its namespace and name: what a `Delete` carries for an object
+/// whose deletion the watch did not see.
+type Stub<K> = Box<dyn Fn(&str, &str) -> K + Send>;
+
+/// Watch the kind `dt` in every namespace of `namespaces`, following its changes.
+pub fn watch_namespaces<K>(
     client: Client,
-    ar: ApiResource,
+    dt: K::DynamicType,
     namespaces: watch::Receiver<BTreeSet<String>>,
     config: watcher::Config,
-) -> impl Stream<Item = Item> + Send + 'static {
+    stub: impl Fn(&str, &str) -> K + Send + 'static,
+) -> impl Stream<Item = Item<K>> + Send + 'static
+where
+    K: Resource<Scope = DynamicResourceScope> + Clone + DeserializeOwned + Debug + Send + 'static,
+    K::DynamicType: Clone + Send + 'static,
+{
     let mut state = Merge {
         client,
-        ar,
+        dt,
+        stub: Box::new(stub),
         config,
         namespaces,
         namespaces_closed: false,
@@ -51,29 +63,42 @@ pub fn watch_namespaces(
 }
 
 /// The first listing of every namespace, collected before the store hears of it.
-#[derive(Default)]
-struct Initial {
+struct Initial<K> {
     waiting: HashSet<String>,
-    buffer: BTreeMap<(String, String), DynamicObject>,
+    buffer: BTreeMap<(String, String), K>,
 }
 
-struct Merge {
+impl<K> Default for Initial<K> {
+    fn default() -> Self {
+        Initial {
+            waiting: HashSet::new(),
+            buffer: BTreeMap::new(),
+        }
+    }
+}
+
+struct Merge<K: Resource> {
     client: Client,
-    ar: ApiResource,
+    dt: K::DynamicType,
+    stub: Stub<K>,
     config: watcher::Config,
     namespaces: watch::Receiver<BTreeSet<String>>,
     namespaces_closed: bool,
-    streams: StreamMap<String, BoxStream<'static, Item>>,
+    streams: StreamMap<String, BoxStream<'static, Item<K>>>,
     /// Names of the objects the store holds, per namespace.
     known: HashMap<String, HashSet<String>>,
     /// Names seen so far in a namespace's re-list.
     relisting: HashMap<String, HashSet<String>>,
-    initial: Option<Initial>,
-    out: VecDeque<Item>,
+    initial: Option<Initial<K>>,
+    out: VecDeque<Item<K>>,
 }
 
-impl Merge {
-    async fn next(&mut self) -> Option<Item> {
+impl<K> Merge<K>
+where
+    K: Resource<Scope = DynamicResourceScope> + Clone + DeserializeOwned + Debug + Send + 'static,
+    K::DynamicType: Clone + Send + 'static,
+{
+    async fn next(&mut self) -> Option<Item<K>> {
         loop {
             if let Some(item) = self.out.pop_front() {
                 return Some(item);
@@ -105,8 +130,8 @@ impl Merge {
         self.out.push_back(Ok(Event::InitDone));
     }
 
-    fn stub(&self, ns: &str, name: &str) -> DynamicObject {
-        DynamicObject::new(name, &self.ar).within(ns)
+    fn stub(&self, ns: &str, name: &str) -> K {
+        (self.stub)(ns, name)
     }
 
     fn follow_namespaces(&mut self) {
@@ -130,7 +155,7 @@ impl Merge {
             }
         }
         for ns in wanted.iter().filter(|ns| !current.contains(*ns)) {
-            let api: Api<DynamicObject> = Api::namespaced_with(self.client.clone(), ns, &self.ar);
+            let api: Api<K> = Api::namespaced_with(self.client.clone(), ns, &self.dt);
             let stream = watch_fn(api, self.config.clone()).default_backoff().boxed();
             self.streams.insert(ns.clone(), stream);
             if let Some(initial) = &mut self.initial {
@@ -139,7 +164,7 @@ impl Merge {
         }
     }
 
-    fn handle(&mut self, ns: String, item: Item) {
+    fn handle(&mut self, ns: String, item: Item<K>) {
         let event = match item {
             Ok(event) => event,
             Err(error) => {

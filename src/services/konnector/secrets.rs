@@ -234,8 +234,15 @@ impl Mirror {
                 target_set,
             ),
         ] {
-            let events = watch_namespaces(client, ar.clone(), set, watcher::Config::default())
-                .reflect(writer);
+            let stub_kind = ar.clone();
+            let events = watch_namespaces(
+                client,
+                ar.clone(),
+                set,
+                watcher::Config::default(),
+                move |ns, name| DynamicObject::new(name, &stub_kind).within(ns),
+            )
+            .reflect(writer);
             let (ctx, stop) = (ctx.clone(), stop.clone());
             let (source_tx, target_tx) = (source_tx.clone(), target_tx.clone());
             tasks.push(tokio::spawn(async move {

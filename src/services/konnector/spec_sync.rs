@@ -14,6 +14,7 @@
 //! Decisions that delete or release are made on a fresh read of the Control Plane, never on
 //! a cache.
 
+use super::cached::{Cached, LAST_APPLIED};
 use super::error::{SyncError, is_not_found, kube_err};
 use super::events::{Direction, KonnectorEvent, SyncAction};
 use super::kinds::KindCtx;
@@ -23,17 +24,16 @@ use klutch::bind::names::{ANNOTATION_BOUND, FIELD_MANAGER, FINALIZER_SYNCER};
 use kube::ResourceExt;
 use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams};
 use kube::runtime::controller::Action;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Annotations never copied to the other side: kubectl's bookkeeping and our own.
 pub fn copied_annotation(key: &str) -> bool {
-    key != "kubectl.kubernetes.io/last-applied-configuration"
-        && !key.starts_with("klutch.anynines.com/")
+    key != LAST_APPLIED && !key.starts_with("klutch.anynines.com/")
 }
 
-pub async fn reconcile(obj: Arc<DynamicObject>, ctx: Arc<KindCtx>) -> Result<Action, SyncError> {
+pub async fn reconcile(obj: Arc<Cached>, ctx: Arc<KindCtx>) -> Result<Action, SyncError> {
     let ns = obj.namespace().unwrap_or_default();
     let name = obj.name_any();
     if obj.metadata.deletion_timestamp.is_some() {
@@ -46,9 +46,7 @@ pub async fn reconcile(obj: Arc<DynamicObject>, ctx: Arc<KindCtx>) -> Result<Act
         return Ok(Action::await_change());
     };
     let desired = desired(&obj, &cp_ns, &ctx);
-    let current = ctx
-        .cp_store
-        .get(&kube::runtime::reflector::ObjectRef::new_with(&name, ctx.ar.clone()).within(&cp_ns));
+    let current = ctx.cp_store.get(&ctx.cache_ref(&cp_ns, &name));
     if !needs_apply(current.as_deref(), &desired) {
         ctx.seen_app.take(&ns, &name);
         return Ok(Action::await_change());
@@ -76,12 +74,7 @@ pub async fn reconcile(obj: Arc<DynamicObject>, ctx: Arc<KindCtx>) -> Result<Act
     Ok(Action::await_change())
 }
 
-async fn add_finalizer(
-    obj: &DynamicObject,
-    ns: &str,
-    name: &str,
-    ctx: &KindCtx,
-) -> Result<(), SyncError> {
+async fn add_finalizer(obj: &Cached, ns: &str, name: &str, ctx: &KindCtx) -> Result<(), SyncError> {
     let op = if obj.metadata.finalizers.is_none() {
         json!([{"op": "add", "path": "/metadata/finalizers", "value": [FINALIZER_SYNCER]}])
     } else {
@@ -100,9 +93,9 @@ async fn add_finalizer(
 }
 
 /// Remove our finalizer (a JSON patch that tests the list it changes).
-pub async fn remove_finalizer(
+pub async fn remove_finalizer<K: kube::Resource>(
     api: &Api<DynamicObject>,
-    obj: &DynamicObject,
+    obj: &K,
     what: &str,
 ) -> Result<(), SyncError> {
     let finalizers = obj.finalizers().to_vec();
@@ -130,12 +123,7 @@ pub async fn remove_finalizer(
     }
 }
 
-async fn delete(
-    obj: &DynamicObject,
-    ns: &str,
-    name: &str,
-    ctx: &KindCtx,
-) -> Result<Action, SyncError> {
+async fn delete(obj: &Cached, ns: &str, name: &str, ctx: &KindCtx) -> Result<Action, SyncError> {
     if !obj.finalizers().iter().any(|f| f == FINALIZER_SYNCER) {
         return Ok(Action::await_change());
     }
@@ -218,7 +206,7 @@ pub async fn unbinding(ctx: &KindCtx) -> Result<bool, SyncError> {
 
 /// The Control Plane object the App object asks for: its spec, labels and annotations (less
 /// ours and kubectl's), marked as bound.
-fn desired(obj: &DynamicObject, cp_ns: &str, ctx: &KindCtx) -> Value {
+fn desired(obj: &Cached, cp_ns: &str, ctx: &KindCtx) -> Value {
     let mut annotations: BTreeMap<String, String> = obj
         .annotations()
         .iter()
@@ -238,31 +226,10 @@ fn desired(obj: &DynamicObject, cp_ns: &str, ctx: &KindCtx) -> Value {
     if !obj.labels().is_empty() {
         out["metadata"]["labels"] = json!(obj.labels());
     }
-    if let Some(spec) = obj.data.get("spec") {
-        out["spec"] = spec.clone();
+    if let Some(spec) = obj.spec() {
+        out["spec"] = spec;
     }
     out
-}
-
-/// Keys of `metadata.<field>` (or of `<field>` itself) our field manager applied last time.
-fn owned_keys(obj: &DynamicObject, field: &str, in_metadata: bool) -> Vec<String> {
-    obj.metadata
-        .managed_fields
-        .iter()
-        .flatten()
-        .filter(|m| m.manager.as_deref() == Some(FIELD_MANAGER))
-        .filter_map(|m| m.fields_v1.as_ref())
-        .filter_map(|f| {
-            let base = if in_metadata {
-                f.0.get("f:metadata")?
-            } else {
-                &f.0
-            };
-            base.get(format!("f:{field}"))?.as_object()
-        })
-        .flat_map(Map::keys)
-        .filter_map(|k| k.strip_prefix("f:").map(str::to_owned))
-        .collect()
 }
 
 /// Whether a Control Plane spec carries everything the App spec asks for (objects key by key,
@@ -277,29 +244,30 @@ pub fn contains(have: &Value, want: &Value) -> bool {
 }
 
 /// Whether the Control Plane object differs from what the App side asks for.
-fn needs_apply(current: Option<&DynamicObject>, desired: &Value) -> bool {
+fn needs_apply(current: Option<&Cached>, desired: &Value) -> bool {
     let Some(current) = current else {
         return true;
     };
     // Fields others set on the Control Plane (the provider's `resourceRef`) are theirs; only
     // what we apply must match, and what we applied before must still be asked for.
-    let (have, want) = (current.data.get("spec"), desired.get("spec"));
-    if !want.is_none_or(|w| have.is_some_and(|h| contains(h, w))) {
+    let (have, want) = (current.spec(), desired.get("spec"));
+    if !want.is_none_or(|w| have.as_ref().is_some_and(|h| contains(h, w))) {
         return true;
     }
     let want_spec: Vec<&String> = want
         .and_then(Value::as_object)
         .map(|w| w.keys().collect())
         .unwrap_or_default();
-    if owned_keys(current, "spec", false)
-        .iter()
-        .any(|k| !want_spec.contains(&k))
-    {
+    if current.owned.spec.iter().any(|k| !want_spec.contains(&k)) {
         return true;
     }
-    for (field, have) in [
-        ("labels", current.labels()),
-        ("annotations", current.annotations()),
+    for (field, have, owned) in [
+        ("labels", current.labels(), &current.owned.labels),
+        (
+            "annotations",
+            current.annotations(),
+            &current.owned.annotations,
+        ),
     ] {
         let want = desired["metadata"][field].as_object();
         let want_keys: Vec<&String> = want.map(|w| w.keys().collect()).unwrap_or_default();
@@ -310,10 +278,7 @@ fn needs_apply(current: Option<&DynamicObject>, desired: &Value) -> bool {
         {
             return true;
         }
-        if owned_keys(current, field, true)
-            .iter()
-            .any(|k| !want_keys.contains(&k))
-        {
+        if owned.iter().any(|k| !want_keys.contains(&k)) {
             return true;
         }
     }
@@ -323,36 +288,28 @@ fn needs_apply(current: Option<&DynamicObject>, desired: &Value) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use k8s_openapi::apimachinery::pkg::apis::meta::v1::{FieldsV1, ManagedFieldsEntry};
-
-    fn cp(spec: Value, labels: &[(&str, &str)], owned_labels: &[&str]) -> DynamicObject {
-        let mut o: DynamicObject = serde_json::from_value(json!({
-            "apiVersion": "anynines.com/v1", "kind": "PostgresqlInstance",
-            "metadata": {"name": "db", "namespace": "cluster-x-default",
-                "annotations": {ANNOTATION_BOUND: "true"}},
-            "spec": spec,
-        }))
-        .unwrap();
-        if !labels.is_empty() {
-            o.metadata.labels = Some(
-                labels
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .collect(),
-            );
-        }
-        let labels: Map<String, Value> = owned_labels
+    use serde_json::Map;
+    fn cp(spec: Value, labels: &[(&str, &str)], owned_labels: &[&str]) -> Cached {
+        let labels: Map<String, Value> = labels
+            .iter()
+            .map(|(k, v)| (k.to_string(), json!(v)))
+            .collect();
+        let owned: Map<String, Value> = owned_labels
             .iter()
             .map(|k| (format!("f:{k}"), json!({})))
             .collect();
-        o.metadata.managed_fields = Some(vec![ManagedFieldsEntry {
-            manager: Some(FIELD_MANAGER.into()),
-            operation: Some("Apply".into()),
-            fields_v1: Some(FieldsV1(json!({"f:metadata": {"f:labels": labels,
-                "f:annotations": {format!("f:{ANNOTATION_BOUND}"): {}}}}))),
-            ..ManagedFieldsEntry::default()
-        }]);
-        o
+        serde_json::from_value(json!({
+            "apiVersion": "anynines.com/v1", "kind": "PostgresqlInstance",
+            "metadata": {"name": "db", "namespace": "cluster-x-default",
+                "labels": labels,
+                "annotations": {ANNOTATION_BOUND: "true"},
+                "managedFields": [{"manager": FIELD_MANAGER, "operation": "Apply",
+                    "fieldsType": "FieldsV1",
+                    "fieldsV1": {"f:metadata": {"f:labels": owned,
+                        "f:annotations": {format!("f:{ANNOTATION_BOUND}"): {}}}}}]},
+            "spec": spec,
+        }))
+        .unwrap()
     }
 
     fn want(spec: Value, labels: &[(&str, &str)]) -> Value {

@@ -7,6 +7,7 @@
 //! deleting the Control Plane object first when its CRD or binding went (unbinding), and
 //! rebinding must find every instance again.
 
+use super::cached::Cached;
 use super::error::{SyncError, is_conflict, is_not_found, kube_err};
 use super::events::{Direction, KonnectorEvent, SyncAction};
 use super::kinds::KindCtx;
@@ -15,19 +16,16 @@ use klutch::bind::names::FINALIZER_SYNCER;
 use kube::ResourceExt;
 use kube::api::{DynamicObject, Patch, PatchParams, PostParams};
 use kube::runtime::controller::Action;
-use kube::runtime::reflector::ObjectRef;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-pub async fn reconcile(cp: Arc<DynamicObject>, ctx: Arc<KindCtx>) -> Result<Action, SyncError> {
+pub async fn reconcile(cp: Arc<Cached>, ctx: Arc<KindCtx>) -> Result<Action, SyncError> {
     let cp_ns = cp.namespace().unwrap_or_default();
     let name = cp.name_any();
     let Some(app_ns) = ctx.namespaces.mapping().to_app.get(&cp_ns).cloned() else {
         return Ok(Action::await_change());
     };
-    let app = ctx
-        .app_store
-        .get(&ObjectRef::new_with(&name, ctx.ar.clone()).within(&app_ns));
+    let app = ctx.app_store.get(&ctx.cache_ref(&app_ns, &name));
     match app {
         Some(app) => copy_status(&cp, &app, &app_ns, &name, &ctx).await,
         None => adopt(&cp, &app_ns, &name, &ctx).await,
@@ -35,19 +33,24 @@ pub async fn reconcile(cp: Arc<DynamicObject>, ctx: Arc<KindCtx>) -> Result<Acti
 }
 
 async fn copy_status(
-    cp: &DynamicObject,
-    app: &DynamicObject,
+    cp: &Cached,
+    app: &Cached,
     app_ns: &str,
     name: &str,
     ctx: &KindCtx,
 ) -> Result<Action, SyncError> {
     let cp_ns = cp.namespace().unwrap_or_default();
-    let (have, want) = (app.data.get("status"), cp.data.get("status"));
-    if have == want {
+    // The same text is the same status; a different text may still be (another key order).
+    let status = (app.status != cp.status)
+        .then(|| {
+            let (have, want) = (app.status(), cp.status());
+            merge_diff(&have.unwrap_or_default(), &want.unwrap_or_default())
+        })
+        .filter(|diff| diff.as_object().is_none_or(|d| !d.is_empty()));
+    let Some(status) = status else {
         ctx.seen_cp.take(&cp_ns, name);
         return Ok(Action::await_change());
-    }
-    let status = merge_diff(have.unwrap_or(&Value::Null), want.unwrap_or(&Value::Null));
+    };
     // The resourceVersion makes the patch conditional on the App object we compared with.
     let patch = json!({"metadata": {"resourceVersion": app.resource_version()}, "status": status});
     match ctx
@@ -100,12 +103,7 @@ pub fn merge_diff(have: &Value, want: &Value) -> Value {
     }
 }
 
-async fn adopt(
-    cp: &DynamicObject,
-    app_ns: &str,
-    name: &str,
-    ctx: &KindCtx,
-) -> Result<Action, SyncError> {
+async fn adopt(cp: &Cached, app_ns: &str, name: &str, ctx: &KindCtx) -> Result<Action, SyncError> {
     if cp.metadata.deletion_timestamp.is_some() || unbinding(ctx).await? {
         return Ok(Action::await_change());
     }
@@ -126,8 +124,8 @@ async fn adopt(
     if !cp.labels().is_empty() {
         object["metadata"]["labels"] = json!(cp.labels());
     }
-    if let Some(spec) = cp.data.get("spec") {
-        object["spec"] = spec.clone();
+    if let Some(spec) = cp.spec() {
+        object["spec"] = spec;
     }
     let object: DynamicObject =
         serde_json::from_value(object).map_err(|e| SyncError::Refused(e.to_string()))?;
@@ -143,7 +141,7 @@ async fn adopt(
             ))(e));
         }
     };
-    if let Some(status) = cp.data.get("status") {
+    if let Some(status) = cp.status() {
         let patch = json!({"status": status});
         api.patch_status(name, &PatchParams::default(), &Patch::Merge(&patch))
             .await
