@@ -95,6 +95,32 @@ async fn the_effect_runs_the_konnector_and_its_syncs_arrive_in_the_store() {
     })
     .await;
     assert!(!ctx.konnector.is_running().await);
+
+    // Started again, it says how long this run has lasted, not the first one.
+    let restarted_at = jiff::Timestamp::now();
+    started
+        .services
+        .send(Effect::Konnector(KonnectorRequest::Start))
+        .unwrap();
+    let since = eventually("the konnector running again", WAIT, || async {
+        match store.read().konnector().local {
+            LocalMode::Running { since } => Some(since),
+            _ => None,
+        }
+    })
+    .await;
+    assert!(
+        since >= restarted_at,
+        "running since {since}, restarted at {restarted_at}"
+    );
+    started
+        .services
+        .send(Effect::Konnector(KonnectorRequest::Stop))
+        .unwrap();
+    eventually("the konnector stopped again", WAIT, || async {
+        (store.read().konnector().local == LocalMode::Off).then_some(())
+    })
+    .await;
     started.task.abort();
     env.shutdown().await;
 }
