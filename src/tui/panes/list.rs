@@ -79,8 +79,10 @@ fn widths(cols: &[Column], fit: &[u16], inner: u16) -> Vec<(usize, u16)> {
                     let w = if seen == flex_count {
                         flex_total - given
                     } else if matches!(cols[i].width, Width::Primary(_)) {
-                        // Names first: the other flexible columns share what is left.
-                        (flex_total * weight / weights.max(1)).max(MIN_FLEX.min(flex_total))
+                        // Names first, at least as wide as their title: the other flexible
+                        // columns share what is left.
+                        let least = MIN_FLEX.max(cols[i].title.chars().count() as u16);
+                        (flex_total * weight / weights.max(1)).max(least.min(flex_total))
                     } else {
                         (flex_total * weight / weights.max(1)).min(flex_total - given)
                     };

@@ -88,6 +88,8 @@ fn the_operator_view_ranks_trouble_first() {
             row("cluster-8xk2p"),
         );
         assert!(silent < failed && failed < healthy, "{size:?}:\n{text}");
+        // The name column is never narrower than its title.
+        assert!(text.contains("CLUSTER NAMESPACE "), "{size:?}:\n{text}");
         snap("operator", &store, &s);
     }
     let s = state(&store, (160, 48), "5");

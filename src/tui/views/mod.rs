@@ -226,7 +226,7 @@ pub const VIEWS: &[View] = &[
                 0,
                 operator::cluster_namespace,
             ),
-            col("PROVIDER", Width::Flex(1), 130, provider),
+            col("PROVIDER", Width::Fit { min: 8, max: 20 }, 130, provider),
             col(
                 "KONNECTOR",
                 Width::Fit { min: 9, max: 16 },
