@@ -12,17 +12,17 @@
 //! `BENCH_RUNS` the runs per command.
 
 use anyhow::{Context, Result, bail};
-use futures::StreamExt;
-use k8s_openapi::api::core::v1::Namespace;
 use klutch::claims::ClaimKind;
 use klutch::claims::catalog::Catalog;
-use kube::api::{Api, DynamicObject, Patch, PatchParams, PostParams};
+use kube::api::{Api, DynamicObject, Patch, PatchParams};
 use kube::core::{ApiResource, GroupVersionKind};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+#[path = "support/fill.rs"]
+mod fill;
 #[path = "support/long_claim.rs"]
 mod long_claim;
 use long_claim::two_hundred_lines;
@@ -156,33 +156,15 @@ async fn populate(client: &kube::Client, n: usize) -> Result<()> {
         )
         .await?;
     }
-    let ns_api: Api<Namespace> = Api::all(client.clone());
-    for i in 0..NAMESPACES {
-        let ns: Namespace =
-            serde_json::from_value(json!({"metadata": {"name": format!("ns-{i:02}")}}))?;
-        ns_api.create(&PostParams::default(), &ns).await?;
-    }
-    let t = Instant::now();
-    let results = futures::stream::iter(0..n)
-        .map(|i| {
-            let client = client.clone();
-            async move {
-                let (kind, ns, obj) = claim(i);
-                let api: Api<DynamicObject> = Api::namespaced_with(client, &ns, &resource(kind));
-                api.create(&PostParams::default(), &serde_json::from_value(obj)?)
-                    .await?;
-                anyhow::Ok(())
-            }
-        })
-        .buffer_unordered(32)
-        .collect::<Vec<_>>()
-        .await;
-    for r in results {
-        r?;
-    }
+    fill::namespaces(client, NAMESPACES).await?;
+    let took = fill::claims(client, n, |i| {
+        let (kind, ns, obj) = claim(i);
+        (resource(kind), ns, obj)
+    })
+    .await?;
     println!(
         "created {n} claims in the sandbox's App server in {:.1} s",
-        t.elapsed().as_secs_f64()
+        took.as_secs_f64()
     );
     Ok(())
 }

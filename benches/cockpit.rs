@@ -19,8 +19,6 @@
 
 use anyhow::{Context, Result, bail};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use futures::StreamExt;
-use k8s_openapi::api::core::v1::Namespace;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use klutch::objects::ObjectClass;
 use klutch_tui::cluster::{ClusterId, Entry, Store};
@@ -37,6 +35,9 @@ use ratatui::layout::Rect;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
+
+#[path = "support/fill.rs"]
+mod fill;
 
 const KINDS: [(&str, &str); 4] = [
     ("PostgresqlInstance", "postgresqlinstances"),
@@ -356,38 +357,17 @@ async fn populate(kubeconfig: &Path, n: usize) -> Result<()> {
     for crd in &crds {
         crd_api.create(&PostParams::default(), crd).await?;
     }
-    let ns_api: Api<Namespace> = Api::all(client.clone());
-    for i in 0..NAMESPACES {
-        let ns: Namespace = serde_json::from_value(
-            serde_json::json!({"metadata": {"name": format!("ns-{i:02}")}}),
-        )?;
-        ns_api.create(&PostParams::default(), &ns).await?;
-    }
-    let t = Instant::now();
-    let results = futures::stream::iter(0..n)
-        .map(|i| {
-            let client = client.clone();
-            async move {
-                let v = claim(i);
-                let (kind, plural) = KINDS[i % KINDS.len()];
-                let gvk = GroupVersionKind::gvk("anynines.com", "v1", kind);
-                let ar = ApiResource::from_gvk_with_plural(&gvk, plural);
-                let ns = format!("ns-{:02}", i % NAMESPACES);
-                let api: Api<DynamicObject> = Api::namespaced_with(client, &ns, &ar);
-                let obj: DynamicObject = serde_json::from_value(v)?;
-                api.create(&PostParams::default(), &obj).await?;
-                anyhow::Ok(())
-            }
-        })
-        .buffer_unordered(32)
-        .collect::<Vec<_>>()
-        .await;
-    for r in results {
-        r?;
-    }
+    fill::namespaces(&client, NAMESPACES).await?;
+    let took = fill::claims(&client, n, |i| {
+        let (kind, plural) = KINDS[i % KINDS.len()];
+        let gvk = GroupVersionKind::gvk("anynines.com", "v1", kind);
+        let ar = ApiResource::from_gvk_with_plural(&gvk, plural);
+        (ar, format!("ns-{:02}", i % NAMESPACES), claim(i))
+    })
+    .await?;
     println!(
         "created {n} claims in the sandbox in {:.1} s",
-        t.elapsed().as_secs_f64()
+        took.as_secs_f64()
     );
     Ok(())
 }

@@ -111,22 +111,7 @@ async fn an_export_the_control_plane_denies_leaves_nothing() {
     let info = env.sb.info().clone();
     let token = password_token(&info.oidc_issuer, "developer", "developer").await;
     let out = home
-        .run(
-            &[
-                "bind",
-                &info.bind_url,
-                "--auth",
-                "token",
-                "--token-file",
-                "-",
-                "--konnector",
-                "none",
-                "--export",
-                "backups",
-                "--yes",
-            ],
-            &token,
-        )
+        .bind_with_token(&info.bind_url, "none", "backups", &token)
         .await;
     one_error_line(
         &out,
@@ -344,22 +329,7 @@ async fn a_konnector_install_rbac_forbids_is_refused_before_anything_is_made() {
     let info = env.sb.info().clone();
     let token = password_token(&info.oidc_issuer, "developer", "developer").await;
     let out = home
-        .run(
-            &[
-                "bind",
-                &info.bind_url,
-                "--auth",
-                "token",
-                "--token-file",
-                "-",
-                "--konnector",
-                "install",
-                "--export",
-                "backups",
-                "--yes",
-            ],
-            &token,
-        )
+        .bind_with_token(&info.bind_url, "install", "backups", &token)
         .await;
     one_error_line(
         &out,
@@ -378,22 +348,7 @@ async fn a_konnector_install_rbac_forbids_is_refused_before_anything_is_made() {
     }));
     // With --konnector none the same user binds.
     let out = home
-        .run(
-            &[
-                "bind",
-                &info.bind_url,
-                "--auth",
-                "token",
-                "--token-file",
-                "-",
-                "--konnector",
-                "none",
-                "--export",
-                "backups",
-                "--yes",
-            ],
-            &token,
-        )
+        .bind_with_token(&info.bind_url, "none", "backups", &token)
         .await;
     assert_eq!(out.code, 0, "{out:?}");
     env.sb.shutdown().await;
@@ -474,26 +429,6 @@ async fn a_forged_state_or_nonce_is_refused() {
     env.sb.shutdown().await;
 }
 
-async fn by_token(home: &Home, url: &str, token: &str) -> Out {
-    home.run(
-        &[
-            "bind",
-            url,
-            "--auth",
-            "token",
-            "--token-file",
-            "-",
-            "--konnector",
-            "none",
-            "--export",
-            "backups",
-            "--yes",
-        ],
-        token,
-    )
-    .await
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_tokens_are_refused_with_their_reason() {
     let env = Env::start().await;
@@ -508,23 +443,32 @@ async fn bad_tokens_are_refused_with_their_reason() {
     let url = plain.url();
     let other_client = custom_token(&plain.issuer_url, "other").await;
     one_error_line(
-        &by_token(&home, &url, &other_client).await,
+        &home
+            .bind_with_token(&url, "none", "backups", &other_client)
+            .await,
         "did not accept the ID token: the ID token was refused: it is not meant for this backend",
     );
     let info = env.sb.info().clone();
     let other_issuer = password_token(&info.oidc_issuer, "developer", "developer").await;
-    let out = by_token(&home, &url, &other_issuer).await;
+    let out = home
+        .bind_with_token(&url, "none", "backups", &other_issuer)
+        .await;
     one_error_line(
         &out,
         "did not accept the ID token: the ID token was refused:",
     );
     let good = custom_token(&plain.issuer_url, "klutch-tui").await;
     one_error_line(
-        &by_token(&home, &url, &tamper(&good)).await,
+        &home
+            .bind_with_token(&url, "none", "backups", &tamper(&good))
+            .await,
         "its signature does not verify",
     );
     plain.clock.advance(Duration::from_secs(2 * 3600));
-    one_error_line(&by_token(&home, &url, &good).await, "it has expired");
+    one_error_line(
+        &home.bind_with_token(&url, "none", "backups", &good).await,
+        "it has expired",
+    );
     nothing_left(&app).await;
 
     // Our own login verifies the signature too.

@@ -81,6 +81,31 @@ impl Home {
         }
     }
 
+    /// `klutch-tui bind URL` headless with an ID token on stdin: the export `export`, the
+    /// konnector as `konnector` says (none, local, install).
+    pub async fn bind_with_token(
+        &self,
+        url: &str,
+        konnector: &str,
+        export: &str,
+        token: &str,
+    ) -> Out {
+        let args = [
+            "bind",
+            url,
+            "--auth",
+            "token",
+            "--token-file",
+            "-",
+            "--konnector",
+            konnector,
+            "--export",
+            export,
+            "--yes",
+        ];
+        self.run(&args, token).await
+    }
+
     /// Start it; its stderr lines arrive on the returned channel as they are printed.
     pub fn start(&self, args: &[&str]) -> Running {
         let mut child = self

@@ -139,6 +139,9 @@ pub struct AppState {
     pub access: Access,
     /// The store generation the rows were built from.
     pub seen_generation: u64,
+    /// The widths of the current view's fitted columns, and the (view, store generation)
+    /// they were measured for: typing a filter does not measure again.
+    pub fit: Option<((usize, u64), Vec<u16>)>,
     /// The last store message shown.
     pub seen_message: u64,
     /// What the update step asked the services to do, not yet handed over.
@@ -200,6 +203,7 @@ impl AppState {
             run: RunState::Running,
             access,
             seen_generation: u64::MAX,
+            fit: None,
             seen_message: 0,
             effects: Vec::new(),
             clock: jiff::Timestamp::now,

@@ -195,26 +195,27 @@ impl ListModel {
         }
     }
 
-    /// Measure the widest cell of each [`Width::Fit`] column over the listed objects.
-    pub fn measure(&mut self, columns: &[Column], ctx: &CellCtx) {
-        self.fit = columns
+    /// The width of each [`Width::Fit`] column: its widest cell over `entries` (all the
+    /// view's objects, filtered or not, so that columns stay put while a filter is typed).
+    pub fn measure<'a>(
+        columns: &[Column],
+        entries: impl Iterator<Item = &'a Arc<Entry>> + Clone,
+        ctx: &CellCtx,
+    ) -> Vec<u16> {
+        columns
             .iter()
             .map(|c| match c.width {
                 Width::Fit { min, max } => {
-                    let widest = self
-                        .lines
-                        .iter()
-                        .filter_map(|l| match l {
-                            Row::Item(e) => Some((c.cell)(e, ctx).0.width()),
-                            Row::Group { .. } => None,
-                        })
+                    let widest = entries
+                        .clone()
+                        .map(|e| (c.cell)(e, ctx).0.width())
                         .max()
                         .unwrap_or(0);
                     (widest as u16).clamp(min, max)
                 }
                 _ => 0,
             })
-            .collect();
+            .collect()
     }
 
     /// The entry of item `index` (`None` for a folded group's heading).

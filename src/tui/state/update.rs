@@ -82,7 +82,16 @@ fn rebuild(state: &mut AppState, store: &StoreData) {
         store,
     };
     state.rows = ListModel::build(&ctx, state.def(), &view.filter, view.sort, &view.folded);
-    state.rows.measure(state.def().columns, &ctx);
+    let measured_for = (state.table.index(state.view), store.generation());
+    let fit = match state.fit.take() {
+        Some((key, fit)) if key == measured_for => fit,
+        _ => {
+            let def = state.def();
+            ListModel::measure(def.columns, store.list(def.shows).values(), &ctx)
+        }
+    };
+    state.rows.fit = fit.clone();
+    state.fit = Some((measured_for, fit));
     let n = state.rows.items.len();
     let i = state.table.index(state.view);
     let view = &mut state.views[i];

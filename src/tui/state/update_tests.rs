@@ -64,9 +64,22 @@ fn moving_skips_group_headings_and_stays_in_bounds() {
 fn filter_is_live_kept_on_enter_and_cleared_on_esc() {
     let store = testing::store();
     let mut s = fresh(&store);
+    let widths = s.rows.fit.clone();
     run(&store, &mut s, "/sess");
     assert_eq!(s.mode, Mode::Filter);
     assert_eq!(s.rows.items.len(), 1);
+    // The fitted columns keep the width of the whole list while a filter is typed (the
+    // rows left would fit narrower ones), and typing does not measure the list again.
+    assert_eq!(s.rows.fit, widths);
+    let ctx = crate::tui::views::CellCtx {
+        now: testing::now(),
+        store: &store.read(),
+    };
+    let left = (0..s.rows.items.len()).filter_map(|i| s.rows.item(i));
+    assert_ne!(
+        super::rows::ListModel::measure(s.def().columns, left, &ctx),
+        widths
+    );
     run(&store, &mut s, "<enter>");
     assert_eq!(
         (s.mode, s.current().filter_text.as_str()),
