@@ -119,18 +119,31 @@ fn binding_lines(ctx: &Ctx<'_>, out: &mut Lines<'_>) {
     if bindings.is_empty() {
         return;
     }
+    // As many bindings a line as fit, the next ones on lines below, under the first.
+    const INDENT: &str = "           ";
+    let width = usize::from(out.area.width);
     let mut line = vec![span(ctx, "Bindings   ", Slot::TableHeader)];
-    for (i, (name, b)) in bindings.iter().enumerate() {
-        if i > 0 {
-            line.push(span(ctx, "  ", Slot::Base));
-        }
+    let mut used = INDENT.len();
+    for (name, b) in bindings {
         let (mark, slot) = match b {
             BindingLine::Ready => ("✓".to_string(), Slot::StatusReady),
             BindingLine::Starting => ("◷".to_string(), Slot::StatusProgress),
             BindingLine::Failing { reason, .. } => (format!("✗ {reason}"), Slot::StatusFailed),
         };
+        let wide = name.chars().count() + 1 + mark.chars().count();
+        if used > INDENT.len() {
+            if used + 2 + wide > width {
+                out.push(Line::from(std::mem::take(&mut line)));
+                line.push(span(ctx, INDENT, Slot::Base));
+                used = INDENT.len();
+            } else {
+                line.push(span(ctx, "  ", Slot::Base));
+                used += 2;
+            }
+        }
         line.push(span(ctx, format!("{name} "), Slot::Base));
         line.push(span(ctx, mark, slot));
+        used += wide;
     }
     out.push(Line::from(line));
 }

@@ -179,3 +179,43 @@ fn the_view_says_what_to_do_while_the_konnector_is_off() {
     );
     assert!(text.contains("K starts it"), "{text}");
 }
+
+#[test]
+fn every_binding_shows_whole_however_many_there_are() {
+    let store = store_with_konnector();
+    let names: Vec<String> = [
+        "backups",
+        "keyvalueinstances",
+        "logme2instances",
+        "mariadbinstances",
+        "messaginginstances",
+        "mongodbinstances",
+        "postgresqlinstances",
+        "prometheusinstances",
+        "restores",
+        "searchinstances",
+        "servicebindings",
+    ]
+    .iter()
+    .map(|p| format!("{p}.anynines.com"))
+    .collect();
+    store.update(|d| {
+        for name in &names {
+            let e = KonnectorEvent::Binding {
+                binding: name.clone(),
+                state: BindingState::Ready,
+            };
+            fold(d, e, ago(100));
+        }
+    });
+    for size in [(80, 24), (160, 48)] {
+        let s = state(&store, size, "7");
+        let text = render(&store, &s, &themes()[0].1);
+        for name in &names {
+            assert!(
+                text.contains(&format!("{name} ✓")),
+                "{name} at {size:?}:\n{text}"
+            );
+        }
+    }
+}
