@@ -222,6 +222,15 @@ async fn claim_actions_in_tmux_against_a_bound_sandbox() {
     escape(&t, "the filter cleared", |s| s.contains("shop-creds"));
     filter(&t, &backup, &backup);
     t.type_text("R");
+    t.wait_for("the restore asked first", WAIT, |s| {
+        s.contains("Restore?") && s.contains("default/ledger.")
+    });
+    assert_eq!(
+        names(&kc, APP, "restores", "default").lines().count(),
+        0,
+        "nothing is restored before y"
+    );
+    t.type_text("y");
     t.wait_for("the restore done", WAIT, |s| {
         s.contains("restore default/") && s.contains(": done")
     });

@@ -102,6 +102,18 @@ fn the_delete_dialog() {
 }
 
 #[test]
+fn the_restore_dialog() {
+    let store = bound();
+    let s = state(&store, (100, 30), "/nightly<enter>R");
+    let text = render(&store, &s, &themes()[0].1);
+    assert!(
+        text.contains("Backup team-a/orders-db-nightly will be restored into instance"),
+        "{text}"
+    );
+    snap("restore_confirm", &store, &s);
+}
+
+#[test]
 fn credentials_masked_then_revealed() {
     let store = bound();
     let mut s = state(&store, (100, 30), "jjjx");

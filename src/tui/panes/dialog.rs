@@ -1,6 +1,6 @@
 //! Dialogs over the list: a deletion to confirm (naming what goes, and for a data service
-//! instance the name to type), editing a Control Plane copy, and credentials — masked until
-//! revealed with `x`, copied with `c`.
+//! instance the name to type), a restore to confirm, editing a Control Plane copy, and
+//! credentials — masked until revealed with `x`, copied with `c`.
 
 use super::Ctx;
 use super::editor::draw_question;
@@ -35,6 +35,20 @@ pub fn draw(ctx: &Ctx<'_>, dialog: &Dialog, area: Rect, buf: &mut Buffer) {
             };
             let text = format!("{target} in the {place} will be deleted.\n{consequence}\n\n{ask}");
             draw_question(t, " Delete? ", &text, area, buf);
+        }
+        Dialog::Restore {
+            namespace,
+            backup,
+            instance,
+        } => {
+            let into = instance.as_deref().map_or_else(
+                || "the instance it was taken of".to_string(),
+                |i| format!("instance {namespace}/{i}"),
+            );
+            let text = format!(
+                "Backup {namespace}/{backup} will be restored into {into}.\nIts data is replaced by the backup's; what was written since the backup is lost.\n\ny restores · n or esc keeps the data as it is"
+            );
+            draw_question(t, " Restore? ", &text, area, buf);
         }
         Dialog::ControlPlaneEdit { target } => {
             let text = format!(

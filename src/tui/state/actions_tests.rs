@@ -273,7 +273,7 @@ fn backup_and_restore_progress_and_failure_reach_the_message_line() {
     assert!(said(&s).contains("the broker is down"));
     assert!(s.pending.is_empty());
     select(&store, &mut s, "orders-db-nightly", ClusterId::App);
-    run(&store, &mut s, ":restore<enter>");
+    run(&store, &mut s, ":restore<enter>y");
     let (id, _) = one_request(&mut s);
     let text = "restore team-a/orders-db-nightly-1: done".to_string();
     reply(&store, &mut s, Reply::Done { id, text });

@@ -192,15 +192,27 @@ fn restore(state: &mut AppState, store: &StoreData) {
         );
         return;
     }
-    let label = format!("restore of {}/{}", e.key.namespace, e.key.name);
+    // A restore replaces the instance's data: asked first, as a deletion is.
+    let instance = match &e.facts {
+        Facts::Claim { instance_ref, .. } => instance_ref.clone(),
+        _ => None,
+    };
+    state.dialog = Some(Dialog::Restore {
+        namespace: e.key.namespace.clone(),
+        backup: e.key.name.clone(),
+        instance,
+    });
+    state.mode = Mode::Dialog;
+}
+
+/// The restore was confirmed: create the Restore and follow it.
+pub(super) fn confirmed_restore(state: &mut AppState, namespace: String, backup: String) {
+    let label = format!("restore of {namespace}/{backup}");
     state.say(Level::Info, format!("{label}: starting"));
     request(
         state,
         Pending::Progress(label),
-        ClaimRequest::Restore {
-            namespace: e.key.namespace.clone(),
-            backup: e.key.name.clone(),
-        },
+        ClaimRequest::Restore { namespace, backup },
     );
 }
 

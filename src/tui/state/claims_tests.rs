@@ -253,7 +253,20 @@ fn backup_on_an_instance_and_restore_on_a_backup() {
             .text
             .contains("backs up a data service instance")
     );
+    // A restore replaces the instance's data: it is asked first; n and esc keep the data.
     run(&store, &mut s, "R");
+    assert_eq!(s.mode, Mode::Dialog);
+    assert!(
+        matches!(&s.dialog, Some(Dialog::Restore { backup, instance, .. })
+            if backup == "orders-db-nightly" && instance.as_deref() == Some("orders-db")),
+        "{:?}",
+        s.dialog
+    );
+    run(&store, &mut s, "n");
+    run(&store, &mut s, "R<esc>");
+    assert!(take_effects(&mut s).is_empty());
+    assert_eq!((s.mode, &s.dialog), (Mode::Normal, &None));
+    run(&store, &mut s, "Ry");
     let effects = take_effects(&mut s);
     assert!(
         matches!(

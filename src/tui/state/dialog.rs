@@ -1,5 +1,6 @@
 //! Dialogs over the list: a deletion to confirm (for a data service instance the name must
-//! be typed, so that no key leaves the dialog with a deletion by accident) and a service
+//! be typed, so that no key leaves the dialog with a deletion by accident), a restore to
+//! confirm (it replaces the instance's data), and a service
 //! binding's credentials, masked until revealed. What a request is waiting for is kept here
 //! too, so that its reply finds the dialog, editor or progress line it belongs to.
 
@@ -24,6 +25,15 @@ pub enum Dialog {
         needs_name: bool,
         /// What has been typed.
         typed: String,
+    },
+    /// Restore `backup` into the instance it was taken of (its data is replaced)?
+    Restore {
+        /// The backup's namespace.
+        namespace: String,
+        /// The Backup claim.
+        backup: String,
+        /// The instance it was taken of (its `spec.instanceRef`), when known.
+        instance: Option<String>,
     },
     /// Edit the Control Plane copy itself?
     ControlPlaneEdit {
@@ -99,6 +109,17 @@ pub fn dialog_key(state: &mut AppState, key: KeyEvent, store: &StoreData) {
                     );
                 }
             }
+            _ => {}
+        },
+        Dialog::Restore {
+            namespace, backup, ..
+        } => match key.code {
+            KeyCode::Char('y') => {
+                let (namespace, backup) = (namespace.clone(), backup.clone());
+                close(state);
+                super::claims::confirmed_restore(state, namespace, backup);
+            }
+            KeyCode::Char('n') | KeyCode::Esc => close(state),
             _ => {}
         },
         Dialog::ControlPlaneEdit { target } => match key.code {
