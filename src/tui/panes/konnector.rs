@@ -13,6 +13,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Widget};
+use unicode_width::UnicodeWidthStr;
 
 /// Width from which the log and the lags sit beside each other.
 const BESIDE: u16 = 120;
@@ -199,7 +200,7 @@ fn log_lines(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
         return;
     }
     for s in k.log.iter().rev().take(usize::from(out.room())) {
-        out.push(Line::from(vec![
+        let line = vec![
             span(
                 ctx,
                 format!("  {} ", fit(&age(ctx.now, Some(s.at)), 5)),
@@ -208,9 +209,30 @@ fn log_lines(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
             span(ctx, format!("{} ", s.direction), Slot::Key),
             span(ctx, lag_text(s.lag_ms), Slot::StatusReady),
             span(ctx, format!("  {} ", fit(s.action, 8)), Slot::Dim),
-            span(ctx, s.object.clone(), Slot::Base),
-        ]));
+        ];
+        out.push(with_object(ctx, line, &s.object, area.width));
     }
+}
+
+/// `line` ended by `object` (`<plural>.<group> <namespace>/<name>`): where it does not fit,
+/// the group goes first, so that the name stays readable.
+fn with_object<'a>(ctx: &Ctx<'_>, mut line: Vec<Span<'a>>, object: &str, width: u16) -> Line<'a> {
+    let used: usize = line.iter().map(Span::width).sum();
+    let room = usize::from(width).saturating_sub(used);
+    let text = if object.width() <= room {
+        object.to_string()
+    } else {
+        let short = match object.split_once(' ') {
+            Some((resource, name)) => {
+                let plural = resource.split_once('.').map_or(resource, |(p, _)| p);
+                format!("{plural} {name}")
+            }
+            None => object.to_string(),
+        };
+        fit(&short, room).trim_end().to_string()
+    };
+    line.push(span(ctx, text, Slot::Base));
+    Line::from(line)
 }
 
 fn lag_lines(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
@@ -236,7 +258,7 @@ fn lag_lines(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
     }
     objects.sort_by(slowest);
     for (object, lag) in objects.into_iter().take(room) {
-        out.push(Line::from(vec![
+        let line = vec![
             span(ctx, format!("  {} ", lag.direction), Slot::Key),
             span(ctx, lag_text(lag.lag_ms), Slot::StatusReady),
             span(
@@ -244,8 +266,8 @@ fn lag_lines(ctx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
                 format!(" {:>5}  ", age(ctx.now, Some(lag.at))),
                 Slot::Dim,
             ),
-            span(ctx, object.clone(), Slot::Base),
-        ]));
+        ];
+        out.push(with_object(ctx, line, object, area.width));
     }
 }
 

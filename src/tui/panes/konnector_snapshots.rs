@@ -132,6 +132,9 @@ fn the_konnector_view_with_a_log_an_error_and_lags() {
             "Conflict",
             "analytics-db",
             "131 ms",
+            // The synced object's name stays whole where its resource is too long.
+            "written  postgresqlinstances",
+            "team-a/analytics-db ",
         ] {
             assert!(text.contains(expected), "{expected} at {size:?}:\n{text}");
         }
