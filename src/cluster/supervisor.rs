@@ -126,12 +126,7 @@ impl Supervisor {
     }
 
     async fn heartbeat(&self) -> Result<Duration, String> {
-        let start = Instant::now();
-        match tokio::time::timeout(HEARTBEAT_TIMEOUT, self.client.apiserver_version()).await {
-            Ok(Ok(_)) => Ok(start.elapsed()),
-            Ok(Err(e)) => Err(root_cause(&e)),
-            Err(_) => Err(format!("no answer within {}s", HEARTBEAT_TIMEOUT.as_secs())),
-        }
+        heartbeat(&self.client).await
     }
 
     async fn identify(&self) {
@@ -162,6 +157,32 @@ impl Supervisor {
             c.unauthorized = unauthorized;
             changed
         });
+    }
+}
+
+/// One heartbeat: GET /version, its round-trip time. A request that fails without an answer
+/// is sent once more at once: the connection the client kept may have been closed by the
+/// server while idle (servers close idle keep-alive connections; one timed just so fails the
+/// request written into it), which says nothing about the cluster.
+async fn heartbeat(client: &Client) -> Result<Duration, String> {
+    let once = || async {
+        let start = Instant::now();
+        match tokio::time::timeout(HEARTBEAT_TIMEOUT, client.apiserver_version()).await {
+            Ok(Ok(_)) => Ok(start.elapsed()),
+            Ok(Err(e)) => Err((matches!(e, kube::Error::Api(_)), root_cause(&e))),
+            Err(_) => Err((
+                true,
+                format!("no answer within {}s", HEARTBEAT_TIMEOUT.as_secs()),
+            )),
+        }
+    };
+    match once().await {
+        Ok(rtt) => Ok(rtt),
+        Err((true, answered)) => Err(answered),
+        Err((false, unanswered)) => {
+            tracing::debug!(error = %unanswered, "heartbeat sent again on a new connection");
+            once().await.map_err(|(_, e)| e)
+        }
     }
 }
 
@@ -299,4 +320,78 @@ fn watcher(
     api: Api<CustomResourceDefinition>,
 ) -> impl futures::Stream<Item = Result<Event<CustomResourceDefinition>, watcher::Error>> {
     watcher::watcher(api, watcher::Config::default()).backoff(Backoff::reconnect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::{TcpListener, TcpStream};
+
+    const VERSION: &str = r#"{"major":"1","minor":"31","gitVersion":"v1.31.0","gitCommit":"x","gitTreeState":"clean","buildDate":"2026-01-01T00:00:00Z","goVersion":"go1.23","compiler":"gc","platform":"linux/amd64"}"#;
+
+    /// Read one request's head; `false` at the end of the stream.
+    async fn request(sock: &mut TcpStream) -> bool {
+        let mut head = Vec::new();
+        let mut buf = [0u8; 1024];
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            match sock.read(&mut buf).await {
+                Ok(0) | Err(_) => return false,
+                Ok(n) => head.extend_from_slice(&buf[..n]),
+            }
+        }
+        true
+    }
+
+    /// An API server that answers /version, except that it closes its first connection,
+    /// unanswered, when a second request arrives on it: the moment an idle keep-alive
+    /// connection is closed by the server just as the client reuses it.
+    async fn closing_server() -> (String, Arc<AtomicUsize>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let connections = Arc::new(AtomicUsize::new(0));
+        let count = connections.clone();
+        tokio::spawn(async move {
+            while let Ok((mut sock, _)) = listener.accept().await {
+                let first = count.fetch_add(1, Ordering::SeqCst) == 0;
+                tokio::spawn(async move {
+                    let mut answered = 0;
+                    while request(&mut sock).await {
+                        if first && answered == 1 {
+                            return;
+                        }
+                        let reply = format!(
+                            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{VERSION}",
+                            VERSION.len()
+                        );
+                        if sock.write_all(reply.as_bytes()).await.is_err() {
+                            return;
+                        }
+                        answered += 1;
+                    }
+                });
+            }
+        });
+        (url, connections)
+    }
+
+    #[tokio::test]
+    async fn a_kept_connection_the_server_closed_is_not_a_lost_cluster() {
+        let (url, connections) = closing_server().await;
+        let client = Client::try_from(kube::Config::new(url.parse().unwrap())).unwrap();
+        heartbeat(&client).await.expect("the first heartbeat");
+        heartbeat(&client)
+            .await
+            .expect("the second, sent again on a new connection");
+        assert_eq!(
+            connections.load(Ordering::SeqCst),
+            2,
+            "the second went out on the kept connection first"
+        );
+        // A server that is gone is still reported.
+        let gone = Client::try_from(kube::Config::new("http://127.0.0.1:9".parse().unwrap()));
+        let error = heartbeat(&gone.unwrap()).await.unwrap_err();
+        assert!(error.contains("refused"), "{error}");
+    }
 }

@@ -38,11 +38,14 @@ pub struct Limits {
 }
 
 /// The API servers: kube-runtime and kubectl keep one connection per watch over HTTP/1.1,
-/// so a busy client (500 watchers) holds hundreds.
+/// so a busy client (500 watchers) holds hundreds. The header timeout is kube-apiserver's
+/// `ReadHeaderTimeout` (32 s); with hyper it also closes a kept-alive connection idle that
+/// long, so it must not be as short as a client's period (the cockpit's heartbeat, every
+/// 10 s, met a 10 s timeout on every beat).
 pub const API_LIMITS: Limits = Limits {
     connections: 4096,
     handshake: Duration::from_secs(10),
-    headers: Duration::from_secs(10),
+    headers: Duration::from_secs(32),
     streams: 250,
 };
 
