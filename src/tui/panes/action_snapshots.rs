@@ -110,6 +110,10 @@ fn the_restore_dialog() {
         text.contains("Backup team-a/orders-db-nightly will be restored into instance"),
         "{text}"
     );
+    assert!(
+        text.contains("This backup failed (Unavailable): a restore of it fails"),
+        "{text}"
+    );
     snap("restore_confirm", &store, &s);
 }
 

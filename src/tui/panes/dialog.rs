@@ -40,13 +40,18 @@ pub fn draw(ctx: &Ctx<'_>, dialog: &Dialog, area: Rect, buf: &mut Buffer) {
             namespace,
             backup,
             instance,
+            note,
         } => {
             let into = instance.as_deref().map_or_else(
                 || "the instance it was taken of".to_string(),
                 |i| format!("instance {namespace}/{i}"),
             );
+            let note = note
+                .as_deref()
+                .map(|n| format!("\n{n}"))
+                .unwrap_or_default();
             let text = format!(
-                "Backup {namespace}/{backup} will be restored into {into}.\nIts data is replaced by the backup's; what was written since the backup is lost.\n\ny restores · n or esc keeps the data as it is"
+                "Backup {namespace}/{backup} will be restored into {into}.\nIts data is replaced by the backup's; what was written since the backup is lost.{note}\n\ny restores · n or esc keeps the data as it is"
             );
             draw_question(t, " Restore? ", &text, area, buf);
         }

@@ -14,7 +14,7 @@ use crate::services::{ClaimRequest, Effect, ObjectRef, Reply};
 use crate::tui::keymap::Command;
 use klutch::claims::ClaimKind;
 use klutch::objects::ObjectClass;
-use klutch::status::Facts;
+use klutch::status::{Facts, StatusKind};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -197,10 +197,22 @@ fn restore(state: &mut AppState, store: &StoreData) {
         Facts::Claim { instance_ref, .. } => instance_ref.clone(),
         _ => None,
     };
+    let note = match e.status.kind {
+        StatusKind::Failed => Some(format!(
+            "This backup failed ({}): a restore of it fails too.",
+            e.status.text
+        )),
+        StatusKind::Progressing => Some(format!(
+            "This backup is not done yet ({}): the restore waits for it.",
+            e.status.text
+        )),
+        _ => None,
+    };
     state.dialog = Some(Dialog::Restore {
         namespace: e.key.namespace.clone(),
         backup: e.key.name.clone(),
         instance,
+        note,
     });
     state.mode = Mode::Dialog;
 }

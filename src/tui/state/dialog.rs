@@ -34,6 +34,8 @@ pub enum Dialog {
         backup: String,
         /// The instance it was taken of (its `spec.instanceRef`), when known.
         instance: Option<String>,
+        /// What the backup's state means for the restore (failed, not done yet).
+        note: Option<String>,
     },
     /// Edit the Control Plane copy itself?
     ControlPlaneEdit {
