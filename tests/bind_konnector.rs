@@ -23,17 +23,7 @@ async fn bind_with_the_local_konnector_then_a_claim_becomes_ready() {
     let env = Env::start().await;
     let home = Home::new(&env.kubeconfig);
     let url = env.sb.info().bind_url.clone();
-    let mut run = home.start(&[
-        "bind",
-        &url,
-        "--auth",
-        "device",
-        "--konnector",
-        "local",
-        "--export",
-        "postgresqlinstances",
-        "--yes",
-    ]);
+    let mut run = home.start_device_bind(&url, "local", &["postgresqlinstances"]);
     let complete = run.find(device_url).await;
     approve_device(&complete, ("developer", "developer")).await;
     run.find(|l| l.contains("✓ wait until bound").then_some(()))
@@ -119,17 +109,7 @@ async fn bind_installing_the_konnector_then_a_claim_becomes_ready() {
     .await;
     let home = Home::new(&env.kubeconfig);
     let url = env.sb.info().bind_url.clone();
-    let mut run = home.start(&[
-        "bind",
-        &url,
-        "--auth",
-        "device",
-        "--konnector",
-        "install",
-        "--export",
-        "postgresqlinstances",
-        "--yes",
-    ]);
+    let mut run = home.start_device_bind(&url, "install", &["postgresqlinstances"]);
     let complete = run.find(device_url).await;
     approve_device(&complete, ("developer", "developer")).await;
     let out = run.finish().await;

@@ -143,17 +143,7 @@ async fn device_flow_at_oidc_provider() {
     serve_bindings(&app).await;
     let home = Home::new(&env.kubeconfig);
     let url = env.sb.info().bind_url.clone();
-    let mut run = home.start(&[
-        "bind",
-        url.as_str(),
-        "--auth",
-        "device",
-        "--konnector",
-        "none",
-        "--export",
-        "restores",
-        "--yes",
-    ]);
+    let mut run = home.start_device_bind(&url, "none", &["restores"]);
     let complete = run.find(bind_support::device_url).await;
     assert!(complete.as_str().starts_with(&issuer), "{complete}");
     let code = complete

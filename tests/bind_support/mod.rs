@@ -90,20 +90,17 @@ impl Home {
         export: &str,
         token: &str,
     ) -> Out {
-        let args = [
-            "bind",
-            url,
-            "--auth",
-            "token",
-            "--token-file",
-            "-",
-            "--konnector",
-            konnector,
-            "--export",
-            export,
-            "--yes",
-        ];
+        let args = bind_args(url, &["token", "--token-file", "-"], konnector, &[export]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
         self.run(&args, token).await
+    }
+
+    /// Start `klutch-tui bind URL --auth device` for `exports`, the konnector as `konnector`
+    /// says; the device login's URL comes on its stderr ([`device_url`]).
+    pub fn start_device_bind(&self, url: &str, konnector: &str, exports: &[&str]) -> Running {
+        let args = bind_args(url, &["device"], konnector, exports);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.start(&args)
     }
 
     /// Start it; its stderr lines arrive on the returned channel as they are printed.
@@ -319,4 +316,17 @@ pub fn form_fields(html: &str) -> (String, Vec<(String, String)>) {
         rest = &rest[tag_end..];
     }
     (action, fields)
+}
+
+/// The arguments of a headless bind: `--auth` and what follows it, the konnector, the
+/// exports, `--yes`.
+fn bind_args(url: &str, auth: &[&str], konnector: &str, exports: &[&str]) -> Vec<String> {
+    let mut args = vec!["bind".to_string(), url.to_string(), "--auth".to_string()];
+    args.extend(auth.iter().map(|a| a.to_string()));
+    args.extend(["--konnector".to_string(), konnector.to_string()]);
+    for export in exports {
+        args.extend(["--export".to_string(), export.to_string()]);
+    }
+    args.push("--yes".to_string());
+    args
 }
