@@ -102,16 +102,16 @@ pub struct Beat {
     pub bindings: Vec<String>,
 }
 
-/// How a binding stands in the local loop.
+/// How a binding stands in the konnector loop (what the loop reports and the store keeps).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum BindingLine {
-    /// Connecting, creating the CRD, listing.
+pub enum BindingState {
+    /// Connecting to the Control Plane, creating the CRD or listing objects.
     Starting,
     /// Syncing.
     Ready,
-    /// Not syncing, for this reason.
+    /// Not syncing, for the reason given (the `Ready` condition's reason and message).
     Failing {
-        /// CamelCase reason.
+        /// CamelCase reason, e.g. `ControlPlaneUnreachable`.
         reason: String,
         /// What is wrong and what to do.
         message: String,
@@ -151,7 +151,7 @@ pub struct KonnectorData {
     /// Heartbeats by cluster namespace on the Control Plane.
     pub beats: BTreeMap<String, Beat>,
     /// Bindings by name.
-    pub bindings: BTreeMap<String, BindingLine>,
+    pub bindings: BTreeMap<String, BindingState>,
 }
 
 impl KonnectorData {

@@ -61,21 +61,8 @@ impl std::fmt::Display for ObjectKey {
     }
 }
 
-/// How a binding stands.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum BindingState {
-    /// Connecting to the Control Plane, creating the CRD or listing objects.
-    Starting,
-    /// Syncing.
-    Ready,
-    /// Not syncing, for the reason given (the `Ready` condition's reason and message).
-    Failing {
-        /// CamelCase reason, e.g. `ControlPlaneUnreachable`.
-        reason: String,
-        /// What is wrong and what to do.
-        message: String,
-    },
-}
+/// How a binding stands (one type for the loop and the cockpit's store).
+pub use crate::cluster::konnector::BindingState;
 
 /// Whether this konnector is the one that syncs.
 #[derive(Clone, Debug, PartialEq, Eq)]

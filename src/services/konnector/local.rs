@@ -6,9 +6,9 @@
 //! log of objects synced with their lag, errors, heartbeats, binding states — and each App
 //! object's lag into [`StoreData::set_sync_lag`] for the paired view.
 
-use super::events::{BindingState, Direction, KonnectorEvent, Leadership, ObjectKey, SyncAction};
+use super::events::{Direction, KonnectorEvent, Leadership, ObjectKey, SyncAction};
 use super::{Konnector, KonnectorHandle, KonnectorOptions};
-use crate::cluster::konnector::{Beat, BindingLine, LocalMode, SyncError, Synced};
+use crate::cluster::konnector::{Beat, LocalMode, SyncError, Synced};
 use crate::cluster::{ClusterId, Level, RowKey, Store, StoreData};
 use jiff::Timestamp;
 use klutch::claims::ClaimKind;
@@ -68,7 +68,7 @@ impl Local {
             };
             k.leadership = Some(leadership(&snapshot.leadership));
             for (name, b) in &snapshot.bindings {
-                k.bindings.insert(name.clone(), binding_line(&b.state));
+                k.bindings.insert(name.clone(), b.state.clone());
             }
             d.post(
                 Level::Info,
@@ -162,17 +162,6 @@ fn leadership(l: &Leadership) -> &'static str {
     }
 }
 
-fn binding_line(s: &BindingState) -> BindingLine {
-    match s {
-        BindingState::Starting => BindingLine::Starting,
-        BindingState::Ready => BindingLine::Ready,
-        BindingState::Failing { reason, message } => BindingLine::Failing {
-            reason: reason.clone(),
-            message: message.clone(),
-        },
-    }
-}
-
 fn action_word(a: SyncAction) -> &'static str {
     match a {
         SyncAction::Written => "written",
@@ -238,9 +227,7 @@ pub fn fold(d: &mut StoreData, event: KonnectorEvent, now: Timestamp) {
             message,
         }),
         KonnectorEvent::Binding { binding, state } => {
-            d.konnector_mut()
-                .bindings
-                .insert(binding, binding_line(&state));
+            d.konnector_mut().bindings.insert(binding, state);
         }
         KonnectorEvent::Heartbeat {
             bindings,

@@ -6,7 +6,7 @@
 
 use super::Ctx;
 use super::format::{age, fit};
-use crate::cluster::konnector::{BindingLine, InstallState, LocalMode, ObjectLag};
+use crate::cluster::konnector::{BindingState, InstallState, LocalMode, ObjectLag};
 use crate::tui::theme::Slot;
 use crate::tui::views::konnector::{control_planes, heartbeat_text, state_text};
 use ratatui::buffer::Buffer;
@@ -127,9 +127,9 @@ fn binding_lines(ctx: &Ctx<'_>, out: &mut Lines<'_>) {
     let mut used = INDENT.len();
     for (name, b) in bindings {
         let (mark, slot) = match b {
-            BindingLine::Ready => ("✓".to_string(), Slot::StatusReady),
-            BindingLine::Starting => ("◷".to_string(), Slot::StatusProgress),
-            BindingLine::Failing { reason, .. } => (format!("✗ {reason}"), Slot::StatusFailed),
+            BindingState::Ready => ("✓".to_string(), Slot::StatusReady),
+            BindingState::Starting => ("◷".to_string(), Slot::StatusProgress),
+            BindingState::Failing { reason, .. } => (format!("✗ {reason}"), Slot::StatusFailed),
         };
         let wide = name.chars().count() + 1 + mark.chars().count();
         if used > INDENT.len() {
